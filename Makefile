@@ -22,7 +22,7 @@ PKGS    := libelf libpcre2-8 zlib libcrypto libzstd liblzma
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := build-essential pkg-config libelf-dev libpcre2-dev zlib1g-dev libssl-dev \
             libzstd-dev liblzma-dev openssl gdb clang libclang-rt-14-dev xz-utils zstd \
-            python3 file parallel
+            python3 file parallel openssh-client putty-tools
 
 BOOTSTRAP := build/.bootstrap-ok
 # Everything below the bootstrap needs pkg-config answers: evaluate lazily.
@@ -94,17 +94,23 @@ build/corpus/%: corpus/%.c $(BOOTSTRAP) $(wildcard corpus/*.h)
 	$(CC) $(CSTD) $(WARN) -O0 -g -fno-omit-frame-pointer $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
 
 # --- fuzzing (libFuzzer, clang) --------------------------------------------
-FUZZ_CFLAGS = $(CSTD) $(INCS) $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined
-FUZZ_LIB_SRC = $(LIB_SRC)
+# The library is compiled once with clang's fuzzer instrumentation; each
+# fuzz/fuzz_*.c target links against it.
+FUZZ_CFLAGS = $(CSTD) $(INCS) $(PKG_CFLAGS) -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FOBJ := $(LIB_SRC:%.c=build-fuzz/obj/%.o)
 fuzz: $(FUZZ_BIN)
-build-fuzz/%: fuzz/%.c $(LIB_SRC) $(BOOTSTRAP) $(wildcard scanner/*.h scrubber/*.h)
+build-fuzz/obj/%.o: %.c $(BOOTSTRAP) $(wildcard scanner/*.h scrubber/*.h)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(PKG_LIBS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+build-fuzz/libdumpscrub-fuzz.a: $(FOBJ)
+	ar rcs $@ $^
+build-fuzz/%: fuzz/%.c build-fuzz/libdumpscrub-fuzz.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build-fuzz/libdumpscrub-fuzz.a $(PKG_LIBS)
 
 # Each target for FUZZ_SECONDS, seeded with the external corpus.
-FUZZ_SECONDS ?= 10
+FUZZ_SECONDS ?= 8
 fuzz-smoke: $(FUZZ_BIN)
-	@./tests/fuzz_smoke.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/t_fuzz_smoke.sh
 
 # --- the two commands of the README ----------------------------------------
 demo: build/dumpscrub corpus

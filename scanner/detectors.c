@@ -5,8 +5,14 @@
 #include "detector.h"
 
 /* detector externs (one per module) */
+extern const ds_detector ds_detector_der;
+extern const ds_detector ds_detector_pem;
+extern const ds_detector ds_detector_winblob;
 
 const ds_detector *const ds_detectors[] = {
     /* detector registry entries */
+    &ds_detector_der,
+    &ds_detector_pem,
+    &ds_detector_winblob,
     NULL
 };

@@ -27,6 +27,7 @@ void ds_dump_free(ds_dump *d)
     for (size_t i = 0; i < d->nproblems; i++)
         free(d->problems[i]);
     free(d->regions);
+    free(d->by_vaddr);
     free(d->modules);
     free(d->threads);
     free(d->problems);
@@ -128,24 +129,83 @@ static int cmp_region(const void *a, const void *b)
     return 0;
 }
 
+/* Order module indices by base address (qsort_r: no global state). */
+static int cmp_mod_index(const void *a, const void *b, void *arg)
+{
+    const ds_module *m = arg;
+    uint64_t x = m[*(const size_t *)a].base, y = m[*(const size_t *)b].base;
+    return x < y ? -1 : x > y;
+}
+
+/* The module containing vaddr, or -1.  Modules may overlap (hostile
+ * files): the nearest lower bases are tried, a bounded number of them. */
+static int module_at(const ds_dump *d, const size_t *order, uint64_t vaddr)
+{
+    size_t lo = 0, hi = d->nmodules;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (d->modules[order[mid]].base <= vaddr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo, tries = 0; i-- > 0 && tries < 8; tries++) {
+        const ds_module *m = &d->modules[order[i]];
+        if (vaddr - m->base < m->size)
+            return (int)order[i];
+    }
+    return -1;
+}
+
+static int cmp_region_vaddr(const void *a, const void *b, void *arg)
+{
+    const ds_region *r = arg;
+    uint64_t x = r[*(const size_t *)a].vaddr, y = r[*(const size_t *)b].vaddr;
+    return x < y ? -1 : x > y;
+}
+
+/* Index of the regions that back virtual addresses with file bytes. */
+static void index_vaddrs(ds_dump *d)
+{
+    free(d->by_vaddr);
+    d->by_vaddr = NULL;
+    d->nby_vaddr = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < d->nregions; i++)
+        n += d->regions[i].has_vaddr && d->regions[i].file_size;
+    if (!n || !(d->by_vaddr = malloc(n * sizeof *d->by_vaddr)))
+        return;
+    for (size_t i = 0; i < d->nregions; i++)
+        if (d->regions[i].has_vaddr && d->regions[i].file_size)
+            d->by_vaddr[d->nby_vaddr++] = i;
+    qsort_r(d->by_vaddr, d->nby_vaddr, sizeof *d->by_vaddr, cmp_region_vaddr, d->regions);
+}
+
 void ds_dump_finish(ds_dump *d)
 {
     if (d->nregions > 1)
         qsort(d->regions, d->nregions, sizeof *d->regions, cmp_region);
+    index_vaddrs(d);
+    if (!d->nmodules)
+        return;
+    size_t *order = malloc(d->nmodules * sizeof *order);
+    if (!order)
+        return;   /* labels are a convenience; the scan does not depend on them */
+    for (size_t i = 0; i < d->nmodules; i++)
+        order[i] = i;
+    qsort_r(order, d->nmodules, sizeof *order, cmp_mod_index, d->modules);
     for (size_t i = 0; i < d->nregions; i++) {
         ds_region *r = &d->regions[i];
         if (!r->has_vaddr || r->module >= 0)
             continue;
-        for (size_t m = 0; m < d->nmodules; m++) {
-            const ds_module *mod = &d->modules[m];
-            if (r->vaddr >= mod->base && r->vaddr - mod->base < mod->size) {
-                r->module = (int)m;
-                if (!r->label)
-                    ds_dump_set_str(&r->label, mod->name, strlen(mod->name));
-                break;
-            }
-        }
+        int m = module_at(d, order, r->vaddr);
+        if (m < 0)
+            continue;
+        r->module = m;
+        if (!r->label)
+            ds_dump_set_str(&r->label, d->modules[m].name, strlen(d->modules[m].name));
     }
+    free(order);
 }
 
 const ds_region *ds_dump_region_at(const ds_dump *d, uint64_t off)
@@ -172,9 +232,19 @@ const ds_region *ds_dump_region_at(const ds_dump *d, uint64_t off)
 
 int ds_dump_vaddr_to_off(const ds_dump *d, uint64_t vaddr, uint64_t *off)
 {
-    for (size_t i = 0; i < d->nregions; i++) {
-        const ds_region *r = &d->regions[i];
-        if (r->has_vaddr && vaddr >= r->vaddr && vaddr - r->vaddr < r->file_size) {
+    size_t lo = 0, hi = d->nby_vaddr;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (d->regions[d->by_vaddr[mid]].vaddr <= vaddr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    /* Overlapping ranges (minidump stacks aliasing memory lists): look at a
+     * few lower neighbours too. */
+    for (size_t i = lo, tries = 0; i-- > 0 && tries < 4; tries++) {
+        const ds_region *r = &d->regions[d->by_vaddr[i]];
+        if (vaddr - r->vaddr < r->file_size) {
             *off = r->file_off + (vaddr - r->vaddr);
             return 0;
         }

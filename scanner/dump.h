@@ -68,6 +68,7 @@ typedef struct ds_dump {
     ds_thread *threads;  size_t nthreads;
     ds_module *modules;  size_t nmodules;
     ds_region *regions;  size_t nregions;   /* sorted by file_off after ds_dump_finish() */
+    size_t *by_vaddr;    size_t nby_vaddr;  /* indices of regions with file bytes, by vaddr */
 
     uint64_t file_size;  /* bytes of the dump that exist */
     int truncated;       /* the structure says more bytes than the file has */

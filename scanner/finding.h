@@ -34,6 +34,7 @@ typedef enum {
 #define DS_KIND_AES        "aes-key-schedule"
 #define DS_KIND_TOKEN      "token"
 #define DS_KIND_ENTROPY    "high-entropy-secret"
+#define DS_KIND_PRIVATE    "private-key"          /* damaged key of unknown algorithm */
 
 typedef struct {
     uint64_t offset;        /* file offset of the first sensitive byte */

@@ -203,7 +203,10 @@ static void finish_findings(ds_findings *f, const ds_dump *d)
                     break;
                 continue;
             }
-            if (x->offset + x->length <= c->offset + c->length && same_key(c, x) &&
+            /* A PKCS#12 container swallows the (encrypted) key bags found
+             * inside it when it straddled a chunk border. */
+            if (x->offset + x->length <= c->offset + c->length &&
+                (same_key(c, x) || !strcmp(c->kind, DS_KIND_PKCS12)) &&
                 c->confidence >= x->confidence) {
                 dup = 1;
                 break;

@@ -125,6 +125,15 @@ static int verify_rsa_pkey(EVP_PKEY *pk, ds_keyid *id)
     EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_D, &d);
     EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_FACTOR1, &p);
     EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_FACTOR2, &q);
+    BIGNUM *r3 = NULL;
+    if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_FACTOR3, &r3) && r3) {
+        /* Multi-prime key (PKCS#1 v1): p*q is not n, so prove it with
+         * n, e, d alone (2^(e*d) = 2 mod n). */
+        BN_clear_free(p);
+        BN_clear_free(q);
+        p = q = NULL;
+    }
+    BN_clear_free(r3);
     if (n && e && d) {
         BN_CTX *ctx = BN_CTX_secure_new();
         ok = ctx && rsa_consistent(n, e, d, p, q, ctx);
@@ -150,8 +159,34 @@ static int pairwise(EVP_PKEY *pk)
     return ok;
 }
 
+/* An Ed/X private key of one repeated byte (a cleansed key left in its
+ * structure, a zeroed buffer) derives a public key too: junk, as in
+ * ds_verify_okp. */
+static int okp_priv_constant(EVP_PKEY *pk)
+{
+    unsigned char priv[57];
+    size_t n = sizeof priv, same = 1;
+    if (EVP_PKEY_get_raw_private_key(pk, priv, &n) != 1 || n == 0)
+        return 1;
+    for (size_t i = 1; i < n; i++)
+        same += priv[i] == priv[0];
+    OPENSSL_cleanse(priv, sizeof priv);
+    return same == n;
+}
+
 int ds_verify_pkey(EVP_PKEY *pk, ds_keyid *id)
 {
+    switch (EVP_PKEY_get_base_id(pk)) {
+    case EVP_PKEY_ED25519:
+    case EVP_PKEY_X25519:
+    case EVP_PKEY_ED448:
+    case EVP_PKEY_X448:
+        if (okp_priv_constant(pk))
+            return 0;
+        break;
+    default:
+        break;
+    }
     switch (EVP_PKEY_get_base_id(pk)) {
     case EVP_PKEY_RSA:
     case EVP_PKEY_RSA_PSS:
@@ -214,6 +249,18 @@ int ds_verify_der(ds_der_type type, const uint8_t *der, size_t len, ds_keyid *id
     return 0;
 }
 
+/* NID of a curve named as OpenSSL group names allow: NIST ("P-256"), short
+ * ("prime256v1", "secp384r1") or long names. */
+static int curve_nid(const char *curve)
+{
+    int nid = EC_curve_nist2nid(curve);
+    if (nid == NID_undef)
+        nid = OBJ_sn2nid(curve);
+    if (nid == NID_undef)
+        nid = OBJ_txt2nid(curve);
+    return nid;
+}
+
 static EVP_PKEY *pkey_fromdata(const char *alg, OSSL_PARAM_BLD *bld)
 {
     EVP_PKEY *pk = NULL;
@@ -251,8 +298,7 @@ int ds_verify_ec(const char *curve, const uint8_t *d, size_t dlen,
          * fingerprint, but a bare scalar proves nothing by itself. */
         EVP_PKEY *full = NULL;
         size_t n = 0;
-        EC_GROUP *grp = EC_GROUP_new_by_curve_name(OBJ_sn2nid(curve) != NID_undef ?
-                                                   OBJ_sn2nid(curve) : OBJ_txt2nid(curve));
+        EC_GROUP *grp = EC_GROUP_new_by_curve_name(curve_nid(curve));
         EC_POINT *pt = grp ? EC_POINT_new(grp) : NULL;
         BN_CTX *bctx = BN_CTX_new();
         if (pt && bctx && BN_cmp(priv, EC_GROUP_get0_order(grp)) < 0 &&
