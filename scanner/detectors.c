@@ -7,12 +7,18 @@
 /* detector externs (one per module) */
 extern const ds_detector ds_detector_der;
 extern const ds_detector ds_detector_pem;
+extern const ds_detector ds_detector_openssh;
+extern const ds_detector ds_detector_putty;
+extern const ds_detector ds_detector_jwk;
 extern const ds_detector ds_detector_winblob;
 
 const ds_detector *const ds_detectors[] = {
     /* detector registry entries */
     &ds_detector_der,
     &ds_detector_pem,
+    &ds_detector_openssh,
+    &ds_detector_putty,
+    &ds_detector_jwk,
     &ds_detector_winblob,
     NULL
 };
