@@ -22,7 +22,7 @@ PKGS    := libelf libpcre2-8 zlib libcrypto libzstd liblzma
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := build-essential pkg-config libelf-dev libpcre2-dev zlib1g-dev libssl-dev \
             libzstd-dev liblzma-dev openssl gdb clang libclang-rt-14-dev xz-utils zstd \
-            python3 file parallel openssh-client putty-tools openssh-client putty-tools
+            python3 file parallel openssh-client putty-tools
 
 BOOTSTRAP := build/.bootstrap-ok
 # Everything below the bootstrap needs pkg-config answers: evaluate lazily.
