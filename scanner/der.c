@@ -511,12 +511,12 @@ int ds_der_identify(const uint8_t *b, const ds_der_info *info,
     if (!ok)
         return 0;
     /* A key stored without its public half (PKCS#8 Ed25519/X25519/DSA, SEC1
-     * without the point) has nothing to cross-check, but the strict DER
-     * structure pins the algorithm and OpenSSL accepted the private value
-     * and derived the public key from it: as much proof as such a key can
-     * give, so it is verified (README, "Confidence"). */
-    if (!info->has_pub && id.confidence == DS_CONF_LIKELY)
-        id.confidence = DS_CONF_VERIFIED;
+     * without the point): OpenSSL derives the public key while decoding, so
+     * its pairwise check compares the key with itself and proves nothing.
+     * Half-overwritten seeds still "derive" a key that never existed; such
+     * keys are likely, never verified (scrub removes them by default). */
+    if (!info->has_pub && id.confidence > DS_CONF_LIKELY)
+        id.confidence = DS_CONF_LIKELY;
     f->kind = id.kind;
     f->detector = detector;
     f->confidence = id.confidence;

@@ -13,32 +13,13 @@ CORPUS_BIN=$TOP/build/corpus
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:disable_coredump=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/dstest.XXXXXX")
-_cp_saved=""
+. "$TOP/tests/core_pattern.sh"
 _ds_cleanup() {
     core_pattern_restore
     rm -rf "$TMP"
 }
 trap _ds_cleanup EXIT
 
-# core_pattern_set DIR: kernel cores of this test go to DIR/core.<pid>.
-# The pattern is global: hold a lock so concurrent test scripts do not save
-# each other's temporary pattern, and restore it on exit whatever happens.
-# Returns 1 (the caller SKIPs) where core_pattern is not writable.
-core_pattern_set() {
-    [ -w /proc/sys/kernel/core_pattern ] || return 1
-    exec 9>/tmp/dumpscrub-core_pattern.lock
-    flock -w 300 9 || return 1
-    _cp_saved="$(cat /proc/sys/kernel/core_pattern)|$(cat /proc/sys/kernel/core_uses_pid)"
-    printf '%s\n' "$1/core.%p" > /proc/sys/kernel/core_pattern 2>/dev/null &&
-        echo 0 > /proc/sys/kernel/core_uses_pid || { core_pattern_restore; return 1; }
-}
-core_pattern_restore() {
-    [ -n "$_cp_saved" ] || return 0
-    printf '%s\n' "${_cp_saved%|*}" > /proc/sys/kernel/core_pattern
-    printf '%s\n' "${_cp_saved##*|}" > /proc/sys/kernel/core_uses_pid
-    _cp_saved=""
-    flock -u 9 2>/dev/null
-}
 
 pass() { echo "PASS $*"; }
 fail() { echo "FAIL $*"; }

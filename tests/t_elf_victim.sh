@@ -137,7 +137,7 @@ fi
 # (b) the kernel's core of the crashing victim.
 if ! (ulimit -c unlimited) 2>/dev/null; then
     skip "kernel core: cannot raise RLIMIT_CORE"
-elif ! core_pattern_set "$TMP"; then
+elif ! core_pattern_set "$TMP/core.%p"; then
     skip "kernel core: /proc/sys/kernel/core_pattern is not writable"
 else
     # An inner shell reaps the victim, so that its death is not announced
