@@ -22,7 +22,7 @@ PKGS    := libelf libpcre2-8 zlib libcrypto libzstd liblzma
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := build-essential pkg-config libelf-dev libpcre2-dev zlib1g-dev libssl-dev \
             libzstd-dev liblzma-dev openssl gdb clang libclang-rt-14-dev xz-utils zstd \
-            python3 file parallel openssh-client putty-tools
+            python3 file parallel openssh-client putty-tools strace
 
 BOOTSTRAP := build/.bootstrap-ok
 # Everything below the bootstrap needs pkg-config answers: evaluate lazily.
@@ -108,7 +108,7 @@ build-fuzz/%: fuzz/%.c build-fuzz/libdumpscrub-fuzz.a
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build-fuzz/libdumpscrub-fuzz.a $(PKG_LIBS)
 
 # Each target for FUZZ_SECONDS, seeded with the external corpus.
-FUZZ_SECONDS ?= 8
+FUZZ_SECONDS ?= 5
 fuzz-smoke: $(FUZZ_BIN)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/t_fuzz_smoke.sh
 
@@ -116,8 +116,12 @@ fuzz-smoke: $(FUZZ_BIN)
 demo: build/dumpscrub corpus
 	@./tests/demo.sh
 
-test: build/dumpscrub corpus asan fuzz
-	@./tests/run.sh
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+# The builds run in parallel; the tests one after another (several of them
+# change the machine-wide core_pattern, under a lock).
+test: $(BOOTSTRAP)
+	@$(MAKE) --no-print-directory -j$(NPROC) build/dumpscrub corpus asan fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) ./tests/run.sh
 
 bench: build/dumpscrub corpus
 	@./bench/run.sh

@@ -18,6 +18,9 @@ enum {
 
 int cmd_info(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_scrub(int argc, char **argv);
+int cmd_gate(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 
 /* Combine per-file outcomes into one exit code: found beats error beats
  * unproven beats clean, so no script can mistake a failure for "clean". */

@@ -4,6 +4,8 @@
 #include "cli.h"
 #include "dumpfile.h"
 #include "output.h"
+#include "rules.h"
+#include "known_keys.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -24,7 +26,11 @@ static const char scan_usage[] =
     "  --json                  JSON Lines, one finding per line\n"
     "  --min-confidence LEVEL  verified | likely | possible (default: possible)\n"
     "  -j, --jobs N            threads scanning one file (default: 1)\n"
+    "  --rules FILE|DIR        add pattern rules (repeatable; a directory: its *.rules)\n"
+    "  --no-default-rules      do not load the default rule pack (patterns/)\n"
     "  -q, --quiet             no per-file warnings on stderr\n"
+    "  --known-keys FILE       PEM certificates / public keys whose RSA private\n"
+    "                          components are looked for in any in-memory form\n"
     "  -h, --help              this text\n"
     "\n"
     "exit codes: 0 nothing at or above the threshold, 1 secrets found,\n"
@@ -107,6 +113,37 @@ static int scan_one(const char *path, void *arg)
     return rc;
 }
 
+/* The default pack (unless disabled) plus every --rules path, compiled.
+ * A missing default pack is a warning; a broken rule file is an error. */
+static int load_rules(ds_ruleset **out, int defaults, const char *const *paths, int n, int quiet)
+{
+    char err[1024], def[4096];
+    *out = NULL;
+    const char *dp = defaults ? ds_rules_default_path(def, sizeof def) : NULL;
+    if (defaults && !dp && !quiet)
+        errmsg("warning: default rule pack not found (set DUMPSCRUB_RULES); "
+               "scanning without pattern rules");
+    if (!dp && !n)
+        return 0;
+    ds_ruleset *rs = ds_ruleset_new();
+    if (!rs) {
+        errmsg("out of memory");
+        return -1;
+    }
+    int rc = dp ? ds_ruleset_add_path(rs, dp, err, sizeof err) : 0;
+    for (int i = 0; rc == 0 && i < n; i++)
+        rc = ds_ruleset_add_path(rs, paths[i], err, sizeof err);
+    if (rc == 0)
+        rc = ds_ruleset_finish(rs, err, sizeof err);
+    if (rc < 0) {
+        errmsg("%s", err);
+        ds_ruleset_free(rs);
+        return -1;
+    }
+    *out = rs;
+    return 0;
+}
+
 int cmd_scan(int argc, char **argv)
 {
     static const struct option lopts[] = {
@@ -114,18 +151,34 @@ int cmd_scan(int argc, char **argv)
         { "min-confidence", required_argument, NULL, 'm' },
         { "jobs", required_argument, NULL, 'j' },
         { "quiet", no_argument, NULL, 'q' },
+        { "known-keys", required_argument, NULL, 'K' },
+        { "rules", required_argument, NULL, 'R' },
+        { "no-default-rules", no_argument, NULL, 'N' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     struct scan_ctx sc;
     memset(&sc, 0, sizeof sc);
     ds_scan_opts_init(&sc.opts);
+    const char *rule_paths[64];
+    int nrule_paths = 0, default_rules = 1;
+    ds_known_keys *known = NULL;
+    const char *known_path = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "j:qh", lopts, NULL)) != -1) {
         switch (c) {
         case 'J': sc.json = 1; break;
         case 'q': sc.quiet = 1; break;
+        case 'K': known_path = optarg; break;
+        case 'N': default_rules = 0; break;
+        case 'R':
+            if (nrule_paths == (int)(sizeof rule_paths / sizeof rule_paths[0])) {
+                errmsg("--rules: at most 64");
+                return EXIT_USAGE;
+            }
+            rule_paths[nrule_paths++] = optarg;
+            break;
         case 'm':
             if ((sc.opts.min_confidence = ds_confidence_parse(optarg)) == DS_CONF_NONE) {
                 errmsg("--min-confidence: expected verified, likely or possible");
@@ -150,8 +203,24 @@ int cmd_scan(int argc, char **argv)
         fputs(scan_usage, stderr);
         return EXIT_USAGE;
     }
+    if (known_path) {
+        char kerr[512];
+        if (!(known = ds_known_keys_load(known_path, kerr, sizeof kerr))) {
+            errmsg("--known-keys: %s", kerr);
+            return EXIT_USAGE;
+        }
+        sc.opts.known = known;
+    }
+    ds_ruleset *rules = NULL;
+    if (load_rules(&rules, default_rules, rule_paths, nrule_paths, sc.quiet) < 0) {
+        ds_known_keys_free(known);
+        return EXIT_USAGE;
+    }
+    sc.opts.rules = rules;
     int rc = EXIT_CLEAN;
     for (int i = optind; i < argc; i++)
         rc = exit_merge(rc, walk_paths(argv[i], scan_one, &sc));
+    ds_ruleset_free(rules);
+    ds_known_keys_free(known);
     return rc;
 }

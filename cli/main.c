@@ -18,6 +18,10 @@ static const char usage[] =
     "commands:\n"
     "  info FILE...        show a dump's format, process, threads, modules, regions\n"
     "  scan PATH...        report secrets (directories are walked recursively)\n"
+    "  scrub IN -o OUT     overwrite the secrets, verify, publish atomically\n"
+    "  scrub IN --in-place\n"
+    "  gate DIR...         pre-upload gate: pass, scrub, quarantine or reject\n"
+    "  rules check FILE... compile pattern rules and run their samples\n"
     "\n"
     "  dumpscrub COMMAND --help   options of one command\n"
     "  dumpscrub --version\n"
@@ -72,6 +76,9 @@ int main(int argc, char **argv)
     static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
         { "info", cmd_info },
         { "scan", cmd_scan },
+        { "scrub", cmd_scrub },
+        { "gate", cmd_gate },
+        { "rules", cmd_rules },
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(cmd, cmds[i].name))

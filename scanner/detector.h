@@ -42,6 +42,11 @@ const ds_dump *ds_scan_dump(const ds_scan *s);
 /* The whole file when it is mapped in memory (NULL when streaming).  Lets a
  * detector follow pointers through the region map to other offsets. */
 const uint8_t *ds_scan_whole(const ds_scan *s, size_t *len);
+/* The --known-keys moduli (known_keys.h), NULL when none were given. */
+const struct ds_known_keys *ds_scan_known(const ds_scan *s);
+/* The pattern rules (rules.h) of the scan, NULL when none were given. */
+struct ds_ruleset;
+const struct ds_ruleset *ds_scan_rules(const ds_scan *s);
 
 /* The registry (scanner/detectors.c): NULL-terminated. */
 extern const ds_detector *const ds_detectors[];

@@ -5,6 +5,9 @@
 #include "detector.h"
 
 /* detector externs (one per module) */
+extern const ds_detector ds_detector_rsamem;
+extern const ds_detector ds_detector_rules;
+
 extern const ds_detector ds_detector_der;
 extern const ds_detector ds_detector_pem;
 extern const ds_detector ds_detector_openssh;
@@ -14,6 +17,9 @@ extern const ds_detector ds_detector_winblob;
 
 const ds_detector *const ds_detectors[] = {
     /* detector registry entries */
+    &ds_detector_rsamem,
+    &ds_detector_rules,
+
     &ds_detector_der,
     &ds_detector_pem,
     &ds_detector_openssh,

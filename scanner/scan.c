@@ -24,6 +24,8 @@ struct ds_scan {
     const uint8_t *whole;      /* NULL when streaming */
     size_t whole_len;
     ds_confidence min_conf;
+    const struct ds_known_keys *known;
+    const struct ds_ruleset *rules;
     pthread_mutex_t lock;
     ds_findings *out;
     int oom;
@@ -70,6 +72,8 @@ void ds_emit(ds_scan *s, const ds_finding *f)
 }
 
 const ds_dump *ds_scan_dump(const ds_scan *s) { return s->dump; }
+const struct ds_known_keys *ds_scan_known(const ds_scan *s) { return s->known; }
+const struct ds_ruleset *ds_scan_rules(const ds_scan *s) { return s->rules; }
 
 const uint8_t *ds_scan_whole(const ds_scan *s, size_t *len)
 {
@@ -232,6 +236,8 @@ static void scan_init(ds_scan *s, const ds_dump *d, const ds_scan_opts *o, ds_fi
     memset(s, 0, sizeof *s);
     s->dump = d;
     s->min_conf = o ? o->min_confidence : DS_CONF_POSSIBLE;
+    s->known = o ? o->known : NULL;
+    s->rules = o ? o->rules : NULL;
     s->out = out;
     pthread_mutex_init(&s->lock, NULL);
 }

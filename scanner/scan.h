@@ -19,6 +19,8 @@ typedef struct {
     int jobs;                              /* worker threads within one file; <=1 = one */
     const ds_detector *const *detectors;   /* NULL-terminated; NULL = ds_detectors */
     size_t chunk_size;                     /* 0 = default (4 MiB) */
+    const struct ds_known_keys *known;     /* --known-keys moduli (known_keys.h); NULL = none */
+    const struct ds_ruleset *rules;        /* pattern rules (rules.h); NULL = no rules */
 } ds_scan_opts;
 
 typedef struct {

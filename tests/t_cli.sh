@@ -47,24 +47,33 @@ if [ -d "$EXT" ]; then
     check_rc "truncated gzip: exit 2 (I/O error), no crash" 2 "$DS" info "$TMP/trunc.gz"
 
     # Truncated copies of every external dump: a result or a clean error.
+    # (The readers' unit tests cut every file at thousands of points; this
+    # checks the whole command path on a few.)
     bad=""
     while IFS= read -r f; do
         size=$(stat -c %s "$f")
-        for cut in 0 1 4 31 33 64 200 1000 $((size / 3)) $((size / 2)) $((size - 1)); do
+        for cut in 33 $((size / 3)) $((size / 2)) $((size - 1)); do
             [ "$cut" -lt "$size" ] || continue
             head -c "$cut" "$f" > "$TMP/cut"
             "$DS" info "$TMP/cut" > /dev/null 2> "$TMP/cut.err"; rc=$?
             case $rc in 0|2|3) ;; *) bad="$bad $(basename "$f")@$cut:rc=$rc" ;; esac
-            "$DS" scan -q "$TMP/cut" > /dev/null 2>&1; rc=$?
-            case $rc in 0|3) ;; *) bad="$bad scan:$(basename "$f")@$cut:rc=$rc" ;; esac
         done
+        "$DS" scan -q --no-default-rules "$TMP/cut" > /dev/null 2>&1; rc=$?
+        case $rc in 0|3) ;; *) bad="$bad scan:$(basename "$f")@$cut:rc=$rc" ;; esac
     done < <(find "$EXT" -type f \( -name '*.dmp' -o -name '*core*' -o -name '*.elf' \) ! -name '*.gz')
     check_eq "truncated external dumps: info/scan never crash" "" "$bad"
 
-    # No secrets in the external corpus: scan says clean (0) or unproven (3).
-    "$DS" scan -q "$EXT" > "$TMP/ext.scan"; rc=$?
-    case $rc in 0|3) pass "scan of the external corpus: exit $rc, no secrets" ;;
-                *) fail "scan of the external corpus: exit $rc"; head -5 "$TMP/ext.scan" ;; esac
+    # The external corpus holds no private key, but the 2012 Go hello-world
+    # core really does hold an AWS key pair in its environment (on the
+    # stack): exactly those two findings, in the plain and the gzip copy.
+    "$DS" scan -q --json "$EXT" > "$TMP/ext.json"; rc=$?
+    check_eq "scan of the external corpus: exit 1 (the AWS keys)" 1 "$rc"
+    got=$(python3 -c '
+import json,sys,os
+for l in open(sys.argv[1]):
+    d=json.loads(l); print(os.path.basename(d["file"]), d["detector"], d.get("region"))' "$TMP/ext.json" | sort | tr '\n' ';')
+    want="hello-world-core aws-access-key-id [stack:28232];hello-world-core aws-secret-access-key [stack:28232];hello-world-core.gz aws-access-key-id [stack:28232];hello-world-core.gz aws-secret-access-key [stack:28232];"
+    check_eq "external corpus: only the AWS key pair of hello-world-core, labelled [stack]" "$want" "$got"
 else
     skip "external corpus not found at $EXT"
 fi
