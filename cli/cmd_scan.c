@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "dumpfile.h"
 #include "output.h"
+#include "scan_setup.h"
 #include "rules.h"
 #include "known_keys.h"
 
@@ -113,37 +114,6 @@ static int scan_one(const char *path, void *arg)
     return rc;
 }
 
-/* The default pack (unless disabled) plus every --rules path, compiled.
- * A missing default pack is a warning; a broken rule file is an error. */
-static int load_rules(ds_ruleset **out, int defaults, const char *const *paths, int n, int quiet)
-{
-    char err[1024], def[4096];
-    *out = NULL;
-    const char *dp = defaults ? ds_rules_default_path(def, sizeof def) : NULL;
-    if (defaults && !dp && !quiet)
-        errmsg("warning: default rule pack not found (set DUMPSCRUB_RULES); "
-               "scanning without pattern rules");
-    if (!dp && !n)
-        return 0;
-    ds_ruleset *rs = ds_ruleset_new();
-    if (!rs) {
-        errmsg("out of memory");
-        return -1;
-    }
-    int rc = dp ? ds_ruleset_add_path(rs, dp, err, sizeof err) : 0;
-    for (int i = 0; rc == 0 && i < n; i++)
-        rc = ds_ruleset_add_path(rs, paths[i], err, sizeof err);
-    if (rc == 0)
-        rc = ds_ruleset_finish(rs, err, sizeof err);
-    if (rc < 0) {
-        errmsg("%s", err);
-        ds_ruleset_free(rs);
-        return -1;
-    }
-    *out = rs;
-    return 0;
-}
-
 int cmd_scan(int argc, char **argv)
 {
     static const struct option lopts[] = {
@@ -212,7 +182,7 @@ int cmd_scan(int argc, char **argv)
         sc.opts.known = known;
     }
     ds_ruleset *rules = NULL;
-    if (load_rules(&rules, default_rules, rule_paths, nrule_paths, sc.quiet) < 0) {
+    if (cli_rules_load(&rules, default_rules, rule_paths, nrule_paths, sc.quiet) < 0) {
         ds_known_keys_free(known);
         return EXIT_USAGE;
     }

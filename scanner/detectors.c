@@ -7,7 +7,7 @@
 /* detector externs (one per module) */
 extern const ds_detector ds_detector_rsamem;
 extern const ds_detector ds_detector_rules;
-
+extern const ds_detector ds_detector_aes;
 extern const ds_detector ds_detector_der;
 extern const ds_detector ds_detector_pem;
 extern const ds_detector ds_detector_openssh;
@@ -19,7 +19,7 @@ const ds_detector *const ds_detectors[] = {
     /* detector registry entries */
     &ds_detector_rsamem,
     &ds_detector_rules,
-
+    &ds_detector_aes,
     &ds_detector_der,
     &ds_detector_pem,
     &ds_detector_openssh,
