@@ -208,9 +208,12 @@ static void finish_findings(ds_findings *f, const ds_dump *d)
                 continue;
             }
             /* A PKCS#12 container swallows the (encrypted) key bags found
-             * inside it when it straddled a chunk border. */
+             * inside it when it straddled a chunk border; an identified key
+             * swallows unidentified pieces of the same kind inside it (a
+             * JWK's private members found by the fragment rule). */
             if (x->offset + x->length <= c->offset + c->length &&
-                (same_key(c, x) || !strcmp(c->kind, DS_KIND_PKCS12)) &&
+                (same_key(c, x) || !strcmp(c->kind, DS_KIND_PKCS12) ||
+                 (c->has_fingerprint && !x->has_fingerprint && !strcmp(c->kind, x->kind))) &&
                 c->confidence >= x->confidence) {
                 dup = 1;
                 break;

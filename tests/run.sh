@@ -2,7 +2,15 @@
 # Run the whole suite: C unit tests (ASan build) and tests/t_*.sh scripts.
 # Prints every PASS/FAIL/SKIP line and ends with "N passed, N failed, N skipped".
 cd "$(dirname "$0")/.." || exit 2
-out=$(mktemp); trap 'rm -f "$out"' EXIT
+out=$(mktemp)
+# One victim corpus per run: t_scan_corpus.sh generates it, t_scrub.sh
+# scrubs it.  (Set SCAN_CORPUS=DIR to reuse one across runs.)
+if [ -z "${SCAN_CORPUS:-}" ]; then
+    SCAN_CORPUS=$(mktemp -d "${TMPDIR:-/tmp}/dscorpus.XXXXXX")
+    export SCAN_CORPUS
+    own_corpus=$SCAN_CORPUS
+fi
+trap 'rm -f "$out"; [ -n "${own_corpus:-}" ] && rm -rf "$own_corpus"' EXIT
 start=$(date +%s)
 only=${1:-}
 for t in build-asan/tests/test_* tests/t_*.sh; do

@@ -20,12 +20,14 @@
 [ -x "$CORPUS_BIN/victim_keys" ] || { skip "scan-corpus: $CORPUS_BIN/victim_keys not built (make corpus)"; exit 0; }
 command -v gcore >/dev/null || { skip "scan-corpus: gcore (gdb) not installed"; exit 0; }
 
-# SCAN_CORPUS=DIR reuses a corpus made earlier by corpus/make_corpus.sh DIR.
+# SCAN_CORPUS=DIR reuses a corpus made earlier by corpus/make_corpus.sh DIR;
+# an empty DIR (tests/run.sh makes one) is filled here for later tests
+# (t_scrub.sh scrubs every dump of it).
 CORPUS=${SCAN_CORPUS:-}
 if [ -n "$CORPUS" ] && [ -f "$CORPUS/manifest.json" ]; then
     skip "corpus/generate: reusing $CORPUS"
 else
-    CORPUS=$TMP/corpus
+    CORPUS=${CORPUS:-$TMP/corpus}
     t0=$SECONDS
     if ! bash "$TOP/corpus/make_corpus.sh" "$CORPUS" > "$TMP/make_corpus.log" 2>&1; then
         fail "corpus/generate: make_corpus.sh failed"

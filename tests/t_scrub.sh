@@ -246,10 +246,31 @@ for d in m['dumps']:
         if rc != 0 or data != open(path, 'rb').read():
             bad_neg.append('%s %s' % (d.get('case'), d.get('source')))
         continue
-    left = [n for n, h in (d.get('components') or {}).items()
-            if len(h) >= 32 and (bytes.fromhex(h) in data or bytes.fromhex(h)[::-1] in data)]
+    # Every component of at least 16 bytes, in every encoding a process
+    # holds it in: raw big- and little-endian, hex either case, base64 and
+    # base64url of the big-endian bytes (JWK members).
+    import base64
+    left, left_b64 = [], []
+    for n, h in (d.get('components') or {}).items():
+        if len(h) < 32:
+            continue
+        raw = bytes.fromhex(h)
+        if any(f in data for f in (raw, raw[::-1], h.lower().encode(), h.upper().encode())):
+            left.append(n)
+        elif any(f in data for f in (base64.b64encode(raw)[:32], base64.urlsafe_b64encode(raw)[:32])):
+            left_b64.append(n)
     name = 'scrub corpus %s %s' % (d.get('case'), d.get('source'))
-    print(('PASS %s' % name) if rc == 0 and not left else ('FAIL %s: exit %d, left %s' % (name, rc, left)))
+    if rc != 0 or left:
+        print('FAIL %s: exit %d, left %s' % (name, rc, left + left_b64))
+    elif left_b64 and str(d.get('case')).startswith('ppk'):
+        # Known gap (issue 4): the tail of a .ppk file's Private-Lines left
+        # in a freed stdio buffer, its headers overwritten: base64 lines
+        # that no detector can tell from other base64.
+        print('SKIP %s: known gap: base64 fragment of %s in a damaged .ppk text copy' % (name, left_b64))
+    elif left_b64:
+        print('FAIL %s: left in base64 %s' % (name, left_b64))
+    else:
+        print('PASS %s' % name)
 print(('PASS scrub corpus: negative controls unchanged') if not bad_neg else
       ('FAIL scrub corpus: negative controls changed: %s' % bad_neg[:5]))
 EOF
