@@ -22,6 +22,7 @@
 #include <openssl/crypto.h>
 
 #include "der.h"
+#include "cpu.h"
 #include "detector.h"
 
 static inline int is_anchor(const uint8_t *p)
@@ -63,14 +64,13 @@ typedef uint8_t v32 __attribute__((vector_size(32)));
     }
 
 DEFINE_NEXT_ANCHOR_BLOCK(next_anchor_block16, v16, )
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(DS_NO_AVX2)
-#define HAVE_AVX2_BUILD 1
-DEFINE_NEXT_ANCHOR_BLOCK(next_anchor_block32, v32, __attribute__((target("avx2"))))
+#ifdef DS_AVX2_BUILD
+DEFINE_NEXT_ANCHOR_BLOCK(next_anchor_block32, v32, DS_TARGET_AVX2)
 #endif
 
 static size_t next_anchor_block(const uint8_t *b, size_t i, size_t hi, int avx2)
 {
-#ifdef HAVE_AVX2_BUILD
+#ifdef DS_AVX2_BUILD
     if (avx2)
         return next_anchor_block32(b, i, hi);
 #endif
@@ -78,15 +78,6 @@ static size_t next_anchor_block(const uint8_t *b, size_t i, size_t hi, int avx2)
     return next_anchor_block16(b, i, hi);
 }
 
-static int cpu_has_avx2(void)
-{
-#ifdef HAVE_AVX2_BUILD
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2");
-#else
-    return 0;
-#endif
-}
 
 /* Where a structure can start relative to its anchor, at most. */
 #define ANCHOR_MAX_DIST 9
@@ -170,7 +161,7 @@ void ds_der_find(const uint8_t *buf, size_t own, size_t len, uint64_t base,
     if (own + ANCHOR_MAX_DIST < hi)
         hi = own + ANCHOR_MAX_DIST;
     size_t i = 2;
-    int avx2 = cpu_has_avx2();
+    int avx2 = ds_cpu_avx2();
     while ((i = next_anchor_block(buf, i, hi, avx2)) + 64 <= hi) {
         for (size_t j = i; j < i + 64; j++)
             if (is_anchor(buf + j))

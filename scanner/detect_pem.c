@@ -34,6 +34,7 @@
 #include <openssl/crypto.h>
 
 #include "der.h"
+#include "cpu.h"
 #include "detector.h"
 
 /* Kind of a damaged unencrypted "PRIVATE KEY" whose algorithm OID cannot
@@ -405,14 +406,13 @@ typedef uint8_t v32 __attribute__((vector_size(32)));
     }
 
 DEFINE_NEXT_ANCHOR_BLOCK(next_anchor_block16, v16, )
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(DS_NO_AVX2)
-#define HAVE_AVX2_BUILD 1
-DEFINE_NEXT_ANCHOR_BLOCK(next_anchor_block32, v32, __attribute__((target("avx2"))))
+#ifdef DS_AVX2_BUILD
+DEFINE_NEXT_ANCHOR_BLOCK(next_anchor_block32, v32, DS_TARGET_AVX2)
 #endif
 
 static size_t next_anchor_block(const uint8_t *b, size_t i, size_t hi, int avx2)
 {
-#ifdef HAVE_AVX2_BUILD
+#ifdef DS_AVX2_BUILD
     if (avx2)
         return next_anchor_block32(b, i, hi);
 #endif
@@ -420,15 +420,6 @@ static size_t next_anchor_block(const uint8_t *b, size_t i, size_t hi, int avx2)
     return next_anchor_block16(b, i, hi);
 }
 
-static int cpu_has_avx2(void)
-{
-#ifdef HAVE_AVX2_BUILD
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2");
-#else
-    return 0;
-#endif
-}
 
 /* Anchor at j: the block it belongs to, if any and not already covered. */
 static void try_anchor(const pem_ctx *p, size_t j, size_t *skip_until)
@@ -459,7 +450,7 @@ void ds_pem_find(const uint8_t *buf, size_t own, size_t len, uint64_t base,
     if (p.own + 9 < hi)
         hi = p.own + 9;
     size_t i = 0;
-    int avx2 = cpu_has_avx2();
+    int avx2 = ds_cpu_avx2();
     while ((i = next_anchor_block(buf, i, hi, avx2)) + 64 <= hi) {
         for (size_t j = i; j < i + 64; j++)
             if (is_anchor(buf + j))
