@@ -17,15 +17,19 @@ make -s build/dumpscrub || exit 2
 size=$(stat -c %s "$DUMP")
 cat "$DUMP" > /dev/null; cat "$DUMP" > /dev/null    # into page cache
 
-# median3 CMD...: "wall user+sys" medians of three runs (seconds).
+# median3 CMD...: "wall cpu" medians of three runs (seconds; cpu = user+sys).
 median3() {
-    local i t
+    local i runs=""
     for i in 1 2 3; do
         /usr/bin/time -f "%e %U %S" "$@" > /dev/null 2> /tmp/dsbench.$$ || true
-        tail -1 /tmp/dsbench.$$
-    done | awk '{w[NR]=$1; c[NR]=$2+$3} END {
-        n=asort(w); asort(c); printf "%s %s\n", w[2], c[2] }'
+        runs="$runs$(tail -1 /tmp/dsbench.$$)
+"
+    done
     rm -f /tmp/dsbench.$$
+    local w c
+    w=$(printf '%s' "$runs" | awk 'NF {print $1}' | sort -n | sed -n 2p)
+    c=$(printf '%s' "$runs" | awk 'NF {printf "%.2f\n", $2 + $3}' | sort -n | sed -n 2p)
+    echo "$w $c"
 }
 gbs() { awk -v s="$size" -v t="$1" 'BEGIN { printf "%.2f", (t > 0 ? s / t / 1e9 : 0) }'; }
 
