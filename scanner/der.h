@@ -107,6 +107,11 @@ typedef void (*ds_found_fn)(void *ctx, const ds_finding *f);
  * each candidate. */
 void ds_der_find(const uint8_t *buf, size_t own, size_t len, uint64_t base,
                  uint8_t *scratch, ds_found_fn fn, void *ctx);
+/* The DER inside the complete PEM block that starts at b (at its
+ * "-----BEGIN ", ASCII or UTF-16LE, possibly JSON-escaped), decoded into
+ * out[0, cap) with the detector's strict decoder.  Returns its length, or
+ * -1 if b[0, n) does not start with a complete unencrypted block. */
+long ds_pem_block_der(const uint8_t *b, size_t n, uint8_t *out, size_t cap);
 void ds_pem_find(const uint8_t *buf, size_t own, size_t len, uint64_t base,
                  uint8_t *scratch, ds_found_fn fn, void *ctx);
 

@@ -323,31 +323,45 @@ static int judge_body(const pem_label *lab, const pem_headers *h, uint8_t *der, 
     return 1;
 }
 
+/* One armored block, read from just after its "-----BEGIN " through its
+ * END line: label, headers, body decoded into out[0, cap).  Returns the
+ * decoded length (c at the block's end), or -1 if it is not a complete
+ * block; out is cleansed on failure. */
+static long read_block(pem_cur *c, const pem_label **lab, pem_headers *h, uint8_t *out,
+                       size_t cap)
+{
+    if (!(*lab = read_label(c)))
+        return -1;
+    /* Escaped line break right after the BEGIN line: a JSON string. */
+    pem_cur t = *c;
+    if (raw_unit(&t) == '\\') {
+        int e = raw_unit(&t);
+        if (e == 'n' || e == 'r')
+            c->form |= PEM_JSON;
+    }
+    read_headers(c, h);
+    long n = decode_body(c, out, cap);
+    if (n >= 0 && !(pc_expect(c, "----END ") && pc_expect(c, (*lab)->label) &&
+                    pc_expect(c, "-----"))) {
+        OPENSSL_cleanse(out, (size_t)n);
+        n = -1;
+    }
+    return n;
+}
+
 /* Parses the block whose "-----BEGIN " (of nl bytes in this form) starts at
  * s; reports it and returns where it ends, or 0 if it is not one. */
 static size_t try_block(const pem_ctx *p, size_t s, size_t nl, int utf16)
 {
     size_t lim = p->len - s > DS_PEM_MAX_SPAN ? s + DS_PEM_MAX_SPAN : p->len;
     pem_cur c = { p->buf, s + nl, lim, utf16 ? PEM_UTF16 : 0 };
-    const pem_label *lab = read_label(&c);
-    if (!lab)
-        return 0;
-    /* Escaped line break right after the BEGIN line: a JSON string. */
-    pem_cur t = c;
-    if (raw_unit(&t) == '\\') {
-        int e = raw_unit(&t);
-        if (e == 'n' || e == 'r')
-            c.form |= PEM_JSON;
-    }
+    const pem_label *lab;
     pem_headers h = { 0, 0 };
-    read_headers(&c, &h);
-    long n = decode_body(&c, p->scratch, DS_PEM_MAX_DER);
+    long n = read_block(&c, &lab, &h, p->scratch, DS_PEM_MAX_DER);
     size_t end = 0;
     ds_finding f;
     memset(&f, 0, sizeof f);
-    if (n >= 0 && pc_expect(&c, "----END ") && pc_expect(&c, lab->label) &&
-        pc_expect(&c, "-----") &&
-        judge_body(lab, &h, p->scratch, (size_t)n, p->scratch + DS_PEM_MAX_DER, &f)) {
+    if (n >= 0 && judge_body(lab, &h, p->scratch, (size_t)n, p->scratch + DS_PEM_MAX_DER, &f)) {
         end = c.pos;
         f.offset = p->base + s;
         f.length = end - s;
@@ -364,6 +378,23 @@ static const uint8_t BEGIN_ASCII[] = "-----BEGIN ";
 static const uint8_t BEGIN_UTF16[] = {
     '-', 0, '-', 0, '-', 0, '-', 0, '-', 0, 'B', 0, 'E', 0, 'G', 0, 'I', 0, 'N', 0, ' ', 0
 };
+
+long ds_pem_block_der(const uint8_t *b, size_t n, uint8_t *out, size_t cap)
+{
+    int utf16 = n >= sizeof BEGIN_UTF16 && !memcmp(b, BEGIN_UTF16, sizeof BEGIN_UTF16);
+    size_t nl = utf16 ? sizeof BEGIN_UTF16 : sizeof BEGIN_ASCII - 1;
+    if (!utf16 && (n < nl || memcmp(b, BEGIN_ASCII, nl)))
+        return -1;
+    pem_cur c = { b, nl, n, utf16 ? PEM_UTF16 : 0 };
+    const pem_label *lab;
+    pem_headers h = { 0, 0 };
+    long len = read_block(&c, &lab, &h, out, cap);
+    if (len >= 0 && h.proc_encrypted) {   /* ciphertext, not DER */
+        OPENSSL_cleanse(out, (size_t)len);
+        len = -1;
+    }
+    return len;
+}
 
 /* ---- prefilter ------------------------------------------------------------
  * One pass for both forms, anchored on the rare pair where the dashes meet

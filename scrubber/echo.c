@@ -21,6 +21,7 @@
  * exact match of a secret is not a coincidence.
  */
 #include "scrub.h"
+#include "der.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -175,67 +176,6 @@ static int add_component(ds_echo *e, const uint8_t *be, size_t len, const ds_fin
 
 /* ---- the key behind a finding -------------------------------------------- */
 
-static int b64val(int c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
-/* PEM-ish text (possibly UTF-16LE, possibly inside JSON with "\n" escapes):
- * the base64 between the BEGIN and END lines, decoded into out. */
-static size_t pem_body(const uint8_t *p, size_t n, uint8_t *out, size_t cap)
-{
-    size_t unit = (n >= 4 && p[1] == 0 && p[3] == 0) ? 2 : 1;
-    size_t i = 0, len = 0;
-    uint32_t acc = 0;
-    int bits = 0, dashes = 0, section = 0;   /* 0 before BEGIN line, 1 body */
-    for (; i < n; i += unit) {
-        int c = p[i];
-        if (unit == 2 && i + 1 < n && p[i + 1])
-            c = 0;
-        if (c == '-') {
-            if (++dashes == 5 && section == 0) {
-                /* skip "BEGIN ...-----" */
-                size_t j = i + unit;
-                int d = 0;
-                while (j < n && d < 5) {
-                    d = (p[j] == '-') ? d + 1 : 0;
-                    j += unit;
-                }
-                i = j - unit;
-                section = 1;
-                dashes = 0;
-            } else if (dashes == 5 && section == 1) {
-                break;   /* the END line */
-            }
-            continue;
-        }
-        dashes = 0;
-        if (section != 1)
-            continue;
-        if (c == '\\' && i + unit < n && (p[i + unit] == 'n' || p[i + unit] == 'r')) {
-            i += unit;   /* a JSON "\n" */
-            continue;
-        }
-        int v = b64val(c);
-        if (v < 0)
-            continue;    /* line breaks, blanks, '=' */
-        acc = acc << 6 | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (len == cap)
-                return 0;
-            out[len++] = (uint8_t)(acc >> bits);
-        }
-    }
-    return len;
-}
-
 static EVP_PKEY *key_of(const uint8_t *p, size_t n)
 {
     const unsigned char *q = p;
@@ -245,10 +185,10 @@ static EVP_PKEY *key_of(const uint8_t *p, size_t n)
     uint8_t *der = malloc(n);
     if (!der)
         return NULL;
-    size_t len = pem_body(p, n, der, n);
-    if (len) {
+    long len = ds_pem_block_der(p, n, der, n);
+    if (len > 0) {
         q = der;
-        k = d2i_AutoPrivateKey(NULL, &q, (long)len);
+        k = d2i_AutoPrivateKey(NULL, &q, len);
     }
     OPENSSL_cleanse(der, n);
     free(der);
