@@ -370,7 +370,7 @@ static int run_batch(gate *g, char **dirs, int ndirs)
 
 int cmd_gate(int argc, char **argv)
 {
-    enum { O_MINCONF = 256, O_SETTLE, O_RULES, O_NORULES, O_KNOWN };
+    enum { O_MINCONF = 256, O_SETTLE };
     static const struct option lopts[] = {
         { "scrub", no_argument, NULL, 's' },
         { "quarantine", required_argument, NULL, 'Q' },
@@ -380,14 +380,11 @@ int cmd_gate(int argc, char **argv)
         { "min-confidence", required_argument, NULL, O_MINCONF },
         { "settle", required_argument, NULL, O_SETTLE },
         { "jobs", required_argument, NULL, 'j' },
-        { "rules", required_argument, NULL, O_RULES },
-        { "no-default-rules", no_argument, NULL, O_NORULES },
-        { "known-keys", required_argument, NULL, O_KNOWN },
+        CLI_SCAN_LONGOPTS,
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *rule_paths[64], *known_path = NULL;
-    int nrules = 0, default_rules = 1;
+    cli_scan_args sa = { .nrules = 0 };
     gate g;
     memset(&g, 0, sizeof g);
     g.action = GATE_REJECT;
@@ -428,15 +425,12 @@ int cmd_gate(int argc, char **argv)
             }
             g.jobs = (int)n;
             break;
-        case O_RULES:
-            if (nrules == (int)(sizeof rule_paths / sizeof rule_paths[0])) {
-                errmsg("--rules: at most 64");
+        case CLI_OPT_RULES:
+        case CLI_OPT_NORULES:
+        case CLI_OPT_KNOWN:
+            if (cli_scan_arg(&sa, c, optarg) < 0)
                 return EXIT_USAGE;
-            }
-            rule_paths[nrules++] = optarg;
             break;
-        case O_NORULES: default_rules = 0; break;
-        case O_KNOWN: known_path = optarg; break;
         case 'h': fputs(gate_usage, stdout); return EXIT_CLEAN;
         default: fputs(gate_usage, stderr); return EXIT_USAGE;
         }
@@ -464,24 +458,13 @@ int cmd_gate(int argc, char **argv)
     }
     if (g.action == GATE_QUARANTINE && prepare_qdir(&g, dirs, ndirs) < 0)
         return EXIT_USAGE;
-    ds_ruleset *rules = NULL;
-    ds_known_keys *known = NULL;
-    if (cli_rules_load(&rules, default_rules, rule_paths, nrules, 0) < 0)
+    if (cli_scan_args_load(&sa, 0) < 0)
         return EXIT_USAGE;
-    if (known_path) {
-        char kerr[512];
-        if (!(known = ds_known_keys_load(known_path, kerr, sizeof kerr))) {
-            errmsg("--known-keys: %s", kerr);
-            ds_ruleset_free(rules);
-            return EXIT_USAGE;
-        }
-    }
-    g.rules = rules;
-    g.known = known;
+    g.rules = sa.rules;
+    g.known = sa.known;
     if (pipe2(g.wake, O_CLOEXEC | O_NONBLOCK) < 0) {
         errmsg("pipe: %s", strerror(errno));
-        ds_known_keys_free(known);
-        ds_ruleset_free(rules);
+        cli_scan_args_free(&sa);
         return EXIT_USAGE;
     }
     /* First SIGINT/SIGTERM: finish the current file, print the summary.
@@ -497,8 +480,7 @@ int cmd_gate(int argc, char **argv)
         rc = exit_merge(rc, EXIT_USAGE);
     print_summary(&g, rc, interrupted);
     gate_seen_free(&g.seen);
-    ds_known_keys_free(known);
-    ds_ruleset_free(rules);
+    cli_scan_args_free(&sa);
     close(g.wake[0]);
     close(g.wake[1]);
     return rc;

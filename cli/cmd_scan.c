@@ -121,33 +121,25 @@ int cmd_scan(int argc, char **argv)
         { "min-confidence", required_argument, NULL, 'm' },
         { "jobs", required_argument, NULL, 'j' },
         { "quiet", no_argument, NULL, 'q' },
-        { "known-keys", required_argument, NULL, 'K' },
-        { "rules", required_argument, NULL, 'R' },
-        { "no-default-rules", no_argument, NULL, 'N' },
+        CLI_SCAN_LONGOPTS,
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     struct scan_ctx sc;
     memset(&sc, 0, sizeof sc);
     ds_scan_opts_init(&sc.opts);
-    const char *rule_paths[64];
-    int nrule_paths = 0, default_rules = 1;
-    ds_known_keys *known = NULL;
-    const char *known_path = NULL;
+    cli_scan_args sa = { .nrules = 0 };
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "j:qh", lopts, NULL)) != -1) {
         switch (c) {
         case 'J': sc.json = 1; break;
         case 'q': sc.quiet = 1; break;
-        case 'K': known_path = optarg; break;
-        case 'N': default_rules = 0; break;
-        case 'R':
-            if (nrule_paths == (int)(sizeof rule_paths / sizeof rule_paths[0])) {
-                errmsg("--rules: at most 64");
+        case CLI_OPT_RULES:
+        case CLI_OPT_NORULES:
+        case CLI_OPT_KNOWN:
+            if (cli_scan_arg(&sa, c, optarg) < 0)
                 return EXIT_USAGE;
-            }
-            rule_paths[nrule_paths++] = optarg;
             break;
         case 'm':
             if ((sc.opts.min_confidence = ds_confidence_parse(optarg)) == DS_CONF_NONE) {
@@ -173,24 +165,13 @@ int cmd_scan(int argc, char **argv)
         fputs(scan_usage, stderr);
         return EXIT_USAGE;
     }
-    if (known_path) {
-        char kerr[512];
-        if (!(known = ds_known_keys_load(known_path, kerr, sizeof kerr))) {
-            errmsg("--known-keys: %s", kerr);
-            return EXIT_USAGE;
-        }
-        sc.opts.known = known;
-    }
-    ds_ruleset *rules = NULL;
-    if (cli_rules_load(&rules, default_rules, rule_paths, nrule_paths, sc.quiet) < 0) {
-        ds_known_keys_free(known);
+    if (cli_scan_args_load(&sa, sc.quiet) < 0)
         return EXIT_USAGE;
-    }
-    sc.opts.rules = rules;
+    sc.opts.rules = sa.rules;
+    sc.opts.known = sa.known;
     int rc = EXIT_CLEAN;
     for (int i = optind; i < argc; i++)
         rc = exit_merge(rc, walk_paths(argv[i], scan_one, &sc));
-    ds_ruleset_free(rules);
-    ds_known_keys_free(known);
+    cli_scan_args_free(&sa);
     return rc;
 }

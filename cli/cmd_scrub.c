@@ -108,7 +108,7 @@ static void print_result(const ds_scrub_opts *o, const ds_scrub_result *r, const
 
 int cmd_scrub(int argc, char **argv)
 {
-    enum { O_MINCONF = 256, O_FILL, O_REPORT, O_COMPRESS, O_LEVEL, O_RULES, O_NORULES, O_KNOWN };
+    enum { O_MINCONF = 256, O_FILL, O_REPORT, O_COMPRESS, O_LEVEL };
     static const struct option lopts[] = {
         { "output", required_argument, NULL, 'o' },
         { "in-place", no_argument, NULL, 'i' },
@@ -117,9 +117,7 @@ int cmd_scrub(int argc, char **argv)
         { "report", required_argument, NULL, O_REPORT },
         { "compress", required_argument, NULL, O_COMPRESS },
         { "level", required_argument, NULL, O_LEVEL },
-        { "rules", required_argument, NULL, O_RULES },
-        { "no-default-rules", no_argument, NULL, O_NORULES },
-        { "known-keys", required_argument, NULL, O_KNOWN },
+        CLI_SCAN_LONGOPTS,
         { "jobs", required_argument, NULL, 'j' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
@@ -127,9 +125,8 @@ int cmd_scrub(int argc, char **argv)
     };
     ds_scrub_opts o;
     ds_scrub_opts_init(&o);
-    const char *out = NULL, *report = NULL, *known_path = NULL;
-    const char *rule_paths[64];
-    int nrules = 0, default_rules = 1;
+    const char *out = NULL, *report = NULL;
+    cli_scan_args sa = { .nrules = 0 };
     int in_place = 0, quiet = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:ij:qh", lopts, NULL)) != -1) {
@@ -168,15 +165,12 @@ int cmd_scrub(int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
-        case O_RULES:
-            if (nrules == (int)(sizeof rule_paths / sizeof rule_paths[0])) {
-                errmsg("--rules: at most 64");
+        case CLI_OPT_RULES:
+        case CLI_OPT_NORULES:
+        case CLI_OPT_KNOWN:
+            if (cli_scan_arg(&sa, c, optarg) < 0)
                 return EXIT_USAGE;
-            }
-            rule_paths[nrules++] = optarg;
             break;
-        case O_NORULES: default_rules = 0; break;
-        case O_KNOWN: known_path = optarg; break;
         case 'h': fputs(scrub_usage, stdout); return EXIT_CLEAN;
         default: fputs(scrub_usage, stderr); return EXIT_USAGE;
         }
@@ -207,20 +201,10 @@ int cmd_scrub(int argc, char **argv)
         }
     }
 
-    ds_ruleset *rules = NULL;
-    ds_known_keys *known = NULL;
-    if (cli_rules_load(&rules, default_rules, rule_paths, nrules, quiet) < 0)
+    if (cli_scan_args_load(&sa, quiet) < 0)
         return EXIT_USAGE;
-    if (known_path) {
-        char kerr[512];
-        if (!(known = ds_known_keys_load(known_path, kerr, sizeof kerr))) {
-            errmsg("--known-keys: %s", kerr);
-            ds_ruleset_free(rules);
-            return EXIT_USAGE;
-        }
-    }
-    o.rules = rules;
-    o.known = known;
+    o.rules = sa.rules;
+    o.known = sa.known;
 
     /* A signal removes the temp and kills us: the target is untouched. */
     ds_safe_signals(0, -1);
@@ -255,7 +239,6 @@ int cmd_scrub(int argc, char **argv)
     }
     /* Findings point at rule ids and kinds: free the rules last. */
     ds_scrub_result_free(&r);
-    ds_known_keys_free(known);
-    ds_ruleset_free(rules);
+    cli_scan_args_free(&sa);
     return rc;
 }

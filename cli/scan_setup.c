@@ -32,3 +32,48 @@ int cli_rules_load(ds_ruleset **out, int defaults, const char *const *paths, int
     *out = rs;
     return 0;
 }
+
+int cli_scan_arg(cli_scan_args *a, int opt, const char *arg)
+{
+    switch (opt) {
+    case CLI_OPT_RULES:
+        if (a->nrules == (int)(sizeof a->rule_paths / sizeof a->rule_paths[0])) {
+            errmsg("--rules: at most 64");
+            return -1;
+        }
+        a->rule_paths[a->nrules++] = arg;
+        return 0;
+    case CLI_OPT_NORULES:
+        a->no_default_rules = 1;
+        return 0;
+    case CLI_OPT_KNOWN:
+        a->known_path = arg;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+int cli_scan_args_load(cli_scan_args *a, int quiet)
+{
+    if (a->known_path) {
+        char kerr[512];
+        if (!(a->known = ds_known_keys_load(a->known_path, kerr, sizeof kerr))) {
+            errmsg("--known-keys: %s", kerr);
+            return -1;
+        }
+    }
+    if (cli_rules_load(&a->rules, !a->no_default_rules, a->rule_paths, a->nrules, quiet) < 0) {
+        cli_scan_args_free(a);
+        return -1;
+    }
+    return 0;
+}
+
+void cli_scan_args_free(cli_scan_args *a)
+{
+    ds_ruleset_free(a->rules);
+    ds_known_keys_free(a->known);
+    a->rules = NULL;
+    a->known = NULL;
+}
