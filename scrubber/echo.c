@@ -94,12 +94,41 @@ static uint32_t h4(const uint8_t *p)
     return v * 2654435761u;
 }
 
+/* Number of distinct byte values among the W bytes at p. */
+static unsigned distinct16(const uint8_t *p)
+{
+    uint64_t seen[4] = { 0 };
+    unsigned n = 0;
+    for (int i = 0; i < W; i++) {
+        uint64_t bit = 1ull << (p[i] & 63);
+        if (!(seen[p[i] >> 6] & bit)) {
+            seen[p[i] >> 6] |= bit;
+            n++;
+        }
+    }
+    return n;
+}
+
+static int is_hex(const char *encoding)
+{
+    return encoding[0] == 'h' || encoding[0] == 'H';
+}
+
 static int add_window(ds_echo *e, uint32_t ni, uint32_t pos)
 {
     const uint8_t *p = e->n[ni].bytes + pos;
     /* A window starting with 4 equal bytes (zeros, 0xff, "0000") would send
      * every such page to the slow path: its neighbours catch the fragment. */
     if (p[0] == p[1] && p[1] == p[2] && p[2] == p[3])
+        return 0;
+    /* Only a window with the variety of random bytes proves a copy of the
+     * secret: a damaged key (a stack copy half zeroed, read as a 32-byte
+     * X25519 key) has windows of zeros and pointers that match everywhere,
+     * and after a scrub with zeros or a --fill pattern they would match the
+     * scrubbed bytes themselves.  16 random bytes have fewer than 10
+     * distinct values with odds below 1e-6, 16 hex digits fewer than 6
+     * with odds of 1e-5; the neighbouring windows catch such a fragment. */
+    if (distinct16(p) < (is_hex(e->n[ni].encoding) ? 6u : 10u))
         return 0;
     if (e->nw == e->wcap) {
         size_t cap = e->wcap ? e->wcap * 2 : 256;

@@ -127,6 +127,33 @@ check_rc "scrub clean -o: exit 0" 0 "$DS" scrub "$R/clean.bin" -o "$R/clean.out"
 check "scrub clean -o: output identical" cmp -s "$R/clean.bin" "$R/clean.out"
 check "scrub: no temporary files left" test -z "$(ls -A "$R" | grep dumpscrub)"
 
+# A damaged copy: a stack buffer that held the X25519 PKCS#8 key with its
+# last 16 bytes since zeroed still parses as a (different) X25519 key.  Its
+# zero windows must not become echo needles, or every zero run of the dump,
+# the scrubbed bytes included, "holds" it and verification never passes
+# (seen in CI on a real gcore).  Every copy must go.
+openssl genpkey -algorithm X25519 -outform DER -out "$R/x25519.der" 2>/dev/null
+"$PY" - "$R/x25519.der" "$R/damaged.bin" <<'PYEOF'
+import os, sys
+der = open(sys.argv[1], 'rb').read()
+dmg = der[:32] + bytes(16)
+out = bytearray(os.urandom(8192)) + bytes(65536)
+out[1000:1000 + len(der)] = der
+out[5000:5000 + len(dmg)] = dmg
+# The damaged key's last nonzero byte, then 7 zeros, then half the secret:
+# scrubbed with zeros this becomes that byte and 23 zeros, the damaged
+# key's own bytes 15..31.
+sec = der[16:]
+out[16384:16408] = bytes([sec[15]]) + bytes(7) + sec[:16]
+open(sys.argv[2], 'wb').write(out)
+PYEOF
+check_rc "scrub a real and a half-zeroed X25519 key: exit 0" 0 "$DS" scrub "$R/damaged.bin" -o "$R/damaged.out"
+x25519_secret=$(tail -c 32 "$R/x25519.der" | od -An -tx1 | tr -d ' \n')
+check "scrub half-zeroed X25519: no 12 bytes of the secret left" "$PY" -c '
+import sys
+d, k = open(sys.argv[1], "rb").read(), bytes.fromhex(sys.argv[2])
+sys.exit(any(k[i:i + 12] in d for i in range(0, 21)))' "$R/damaged.out" "$x25519_secret"
+
 # ---- real cores ---------------------------------------------------------
 # gdb_view BIN CORE: the crashing thread's backtrace and registers.  Frame
 # arguments are left out: gdb prints a char* argument's string, which for
