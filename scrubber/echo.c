@@ -44,7 +44,8 @@
 typedef struct {
     uint8_t *bytes;          /* the secret run (cleansed on free) */
     size_t len;
-    const char *encoding;    /* "raw-be", "raw-le", "hex", "HEX", "base64", "base64url" */
+    const char *encoding;    /* "raw-be", "raw-le", "hex", "HEX", "base64", "base64url",
+                              * the four text forms also with "-utf16le" */
     ds_finding like;         /* kind, confidence, bits, fingerprint of its key */
 } needle;
 
@@ -122,6 +123,11 @@ static int is_b64(const char *encoding)
     return encoding[0] == 'b';
 }
 
+static int is_utf16(const char *encoding)
+{
+    return strstr(encoding, "utf16") != NULL;
+}
+
 static int add_window(ds_echo *e, uint32_t ni, uint32_t pos)
 {
     const uint8_t *p = e->n[ni].bytes + pos;
@@ -138,8 +144,9 @@ static int add_window(ds_echo *e, uint32_t ni, uint32_t pos)
      * with odds of 1e-5, 16 base64 digits fewer than 8 below 1e-6; the
      * neighbouring windows catch such a fragment. */
     const char *enc = e->n[ni].encoding;
-    if (distinct16(p) < (is_hex(enc) ? 6u : is_b64(enc) ? 8u : 10u))
-        return 0;
+    unsigned need = is_utf16(enc) ? 5u : is_hex(enc) ? 6u : is_b64(enc) ? 8u : 10u;
+    if (distinct16(p) < need)   /* UTF-16LE: 8 characters and their zero bytes; */
+        return 0;               /* fewer than 4 distinct: 1e-3 for hex */
     if (e->nw == e->wcap) {
         size_t cap = e->wcap ? e->wcap * 2 : 256;
         window *v = realloc(e->w, cap * sizeof *v);
@@ -184,6 +191,23 @@ static int add_needle(ds_echo *e, const uint8_t *p, size_t len, const char *enc,
     return 0;
 }
 
+/* A text form of a component, as ASCII and as UTF-16LE (how .NET and
+ * Windows programs hold strings: an RSAKeyValue XML, a JWK, a PEM). */
+static int add_text_needle(ds_echo *e, const uint8_t *s, size_t n, const char *enc,
+                           const char *enc16, const ds_finding *like)
+{
+    int rc = add_needle(e, s, n, enc, like);
+    uint8_t *w = rc ? NULL : calloc(n ? 2 * n : 1, 1);
+    if (rc || !w)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        w[2 * i] = s[i];
+    rc = add_needle(e, w, 2 * n, enc16, like);
+    OPENSSL_cleanse(w, 2 * n);
+    free(w);
+    return rc;
+}
+
 /*
  * The component inside a longer base64 text (a PEM or OpenSSH body, PuTTY
  * Private-Lines, a JWK member): its characters depend on where it starts
@@ -214,7 +238,8 @@ static int add_base64(ds_echo *e, const uint8_t *be, size_t len, int url, const 
         }
         size_t skip = a == 0 ? 0 : a + 1;
         if (o > skip)
-            rc = add_needle(e, tmp + skip, o - skip, url ? "base64url" : "base64", like);
+            rc = add_text_needle(e, tmp + skip, o - skip, url ? "base64url" : "base64",
+                                 url ? "base64url-utf16le" : "base64-utf16le", like);
         OPENSSL_cleanse(tmp, cap);
     }
     free(tmp);
@@ -239,13 +264,13 @@ static int add_component(ds_echo *e, const uint8_t *be, size_t len, const ds_fin
         tmp[2 * i + 1] = (uint8_t)hx[be[i] & 15];
     }
     if (!rc)
-        rc = add_needle(e, tmp, 2 * len, "hex", like);
+        rc = add_text_needle(e, tmp, 2 * len, "hex", "hex-utf16le", like);
     for (size_t i = 0; i < len; i++) {
         tmp[2 * i] = (uint8_t)HX[be[i] >> 4];
         tmp[2 * i + 1] = (uint8_t)HX[be[i] & 15];
     }
     if (!rc)
-        rc = add_needle(e, tmp, 2 * len, "HEX", like);
+        rc = add_text_needle(e, tmp, 2 * len, "HEX", "HEX-utf16le", like);
     OPENSSL_cleanse(tmp, 2 * len);
     free(tmp);
     if (!rc)
@@ -547,6 +572,26 @@ static int b64_char(uint8_t c, int url)
     return url ? c == '-' || c == '_' : c == '+' || c == '/';
 }
 
+static int b64_text(const uint8_t *buf, size_t i, int url)
+{
+    return b64_char(buf[i], url) || buf[i] == '\n' || buf[i] == '\r';
+}
+
+/* The same in UTF-16LE: characters at even distance from the match, each
+ * followed by a zero byte. */
+static void widen_base64_utf16(const uint8_t *buf, size_t len, int url, size_t *a, size_t *b)
+{
+    size_t lo = *a > B64_REACH ? *a - B64_REACH : 0, hi = len - *b > B64_REACH ? *b + B64_REACH : len;
+    while (*a >= lo + 2 && buf[*a - 1] == 0 && b64_text(buf, *a - 2, url))
+        *a -= 2;
+    while (*b + 2 <= hi && buf[*b + 1] == 0 && b64_text(buf, *b, url))
+        *b += 2;
+    while (*a + 2 <= *b && (buf[*a] == '\n' || buf[*a] == '\r'))
+        *a += 2;
+    while (*b >= *a + 2 && (buf[*b - 2] == '\n' || buf[*b - 2] == '\r'))
+        *b -= 2;
+}
+
 static void widen_base64(const uint8_t *buf, size_t len, int url, size_t *a, size_t *b)
 {
     size_t lo = *a > B64_REACH ? *a - B64_REACH : 0, hi = len - *b > B64_REACH ? *b + B64_REACH : len;
@@ -580,7 +625,9 @@ int ds_echo_scan(const ds_echo *e, const uint8_t *buf, size_t len, const ds_dump
                 a--, pa--;
             while (b < len && pb < nd->len && buf[b] == nd->bytes[pb])
                 b++, pb++;
-            if (is_b64(nd->encoding))
+            if (is_b64(nd->encoding) && is_utf16(nd->encoding))
+                widen_base64_utf16(buf, len, nd->encoding[6] == 'u', &a, &b);
+            else if (is_b64(nd->encoding))
                 widen_base64(buf, len, nd->encoding[6] == 'u', &a, &b);
             if (!inside(skip, a, b)) {
                 ds_finding f = nd->like;

@@ -277,6 +277,43 @@ static void test_echo_base64(void)
             lone = 1;
     CHECK("echo base64url: the lone copy of d found, quote to quote", lone);
     ds_findings_free(&out);
+
+    /* .NET's RSA.ToXmlString in a UTF-16LE string: <D>base64</D>; and d
+     * in upper-case hex, UTF-16LE too. */
+    char xml[700], b64d[400], hexd[600];
+    size_t bl = b64_lines(db, (size_t)dl, b64d, 0);
+    while (bl && (b64d[bl - 1] == '\n'))
+        bl--;
+    size_t w = 0;
+    for (size_t i = 0; i < bl; i++)   /* one line: XML has no breaks */
+        if (b64d[i] != '\n')
+            b64d[w++] = b64d[i];
+    int xl = snprintf(xml, sizeof xml, "<D>%.*s</D>", (int)w, b64d);
+    for (int i = 0; i < dl; i++)
+        snprintf(hexd + 2 * i, 3, "%02X", db[i]);
+    memset(dump, 0, sizeof dump);
+    memcpy(dump + 5000, text, (size_t)jl);
+    for (int i = 0; i < xl; i++)
+        dump[100000 + 2 * i] = (uint8_t)xml[i];
+    for (int i = 0; i < 2 * dl; i++)
+        dump[150000 + 2 * i] = (uint8_t)hexd[i];
+    memset(&out, 0, sizeof out);
+    CHECK("echo utf16le: scan", ds_echo_scan(e, dump, sizeof dump, NULL, NULL, &out) == 0);
+    int x16 = 0, h16 = 0;
+    for (size_t i = 0; i < out.n; i++) {
+        if (out.v[i].offset == 100000 + 6 && out.v[i].length == 2 * w &&
+            !strcmp(out.v[i].encoding, "base64-utf16le"))
+            x16 = 1;
+        if (out.v[i].offset >= 150000 && out.v[i].offset + out.v[i].length <= 150000 + 4 * (size_t)dl &&
+            out.v[i].length >= 64 && !strcmp(out.v[i].encoding, "HEX-utf16le"))
+            h16 = 1;
+    }
+    CHECK("echo utf16le: <D> of an RSAKeyValue found, whole member", x16);
+    CHECK("echo utf16le: d in upper-case hex found", h16);
+    ds_findings_free(&out);
+    OPENSSL_cleanse(xml, sizeof xml);
+    OPENSSL_cleanse(b64d, sizeof b64d);
+    OPENSSL_cleanse(hexd, sizeof hexd);
     ds_echo_free(e);
     OPENSSL_cleanse(text, sizeof text);
     OPENSSL_cleanse(dtxt, sizeof dtxt);
