@@ -284,7 +284,8 @@ static void finalize(sweep_summary *s)
         struct group *g = gs[k];
         for (size_t i = 0; i < g->n; i++) {
             struct entry *e = &g->v[i];
-            qsort(e->paths, e->npaths, sizeof *e->paths, cmp_str);
+            if (e->npaths > 1)
+                qsort(e->paths, e->npaths, sizeof *e->paths, cmp_str);
             size_t w = 0;
             for (size_t r = 0; r < e->npaths; r++) {
                 if (w && !strcmp(e->paths[w - 1], e->paths[r]))
@@ -297,7 +298,8 @@ static void finalize(sweep_summary *s)
                 if (!memcmp(s->known[j], e->fp, 32))
                     e->known = 1;
         }
-        qsort(g->v, g->n, sizeof *g->v, cmp_entry);
+        if (g->n > 1)
+            qsort(g->v, g->n, sizeof *g->v, cmp_entry);
         free(g->idx);
         g->idx = NULL;
         g->icap = 0;
