@@ -62,6 +62,10 @@ unsigned shard_of(const char *rel, unsigned n);
 typedef struct {
     ds_finding *v;       /* strings (kind, detector, encoding, region) owned */
     size_t n;
+    /* Archives only (else NULL): per finding, "ARCHIVE!member" and the
+     * member's dump time. */
+    char **fpath;
+    int64_t *ftime;
     int rc;              /* EXIT_* of this file */
     int64_t time;        /* dump time: the dump's own, else the file's mtime */
     char *unproven;      /* "(FORMAT); every byte was scanned: PROBLEM", or NULL */
@@ -77,6 +81,11 @@ typedef struct {
 int sweep_result_take(sweep_result *r, const ds_findings *f);
 /* Add one finding whose strings are already owned copies. */
 int sweep_result_push(sweep_result *r, const ds_finding *f);
+/* Findings [from, n) came from an archive member: name and time them. */
+int sweep_result_origin(sweep_result *r, size_t from, const char *path, int64_t time);
+/* The path and dump time a finding is reported with. */
+const char *sweep_result_path(const sweep_result *r, size_t i, const char *file_path);
+int64_t sweep_result_time(const sweep_result *r, size_t i);
 void sweep_result_free(sweep_result *r);
 
 /* How findings are printed. */
@@ -171,6 +180,23 @@ int sweep_pool_run(const sweep_pool_opts *po);
 /* Scan one file into r (used by the pool; jobs = threads inside it). */
 void sweep_scan_file(const sweep_file *f, const ds_scan_opts *o, int jobs,
                      size_t mem_limit, sweep_result *r);
+/* Scan one dump opened from open_path (a file or /dev/fd/N), reported as
+ * shown; findings are appended to r and r->rc merged.  member: the name
+ * for findings of an archive member (NULL for a plain file), with
+ * dflt_time its time when the dump does not know its own. */
+void sweep_scan_dump(const char *open_path, const char *shown, const char *member,
+                     int64_t dflt_time, const ds_scan_opts *o, int jobs, size_t mem_limit,
+                     sweep_result *r);
+
+/* ---- archives (archive_scan.c) ------------------------------------------ */
+
+/* Does the name say .zip / .tar / .tar.gz / .tgz / .tar.zst / .tar.xz /
+ * .tar.bz2 / .tbz2 / .txz? */
+int sweep_is_archive_name(const char *path);
+/* Scan every regular member of an archive, streamed through libarchive
+ * into the normal scan path; findings are named "ARCHIVE!member". */
+void sweep_scan_archive(const sweep_file *f, const ds_scan_opts *o, int jobs,
+                        size_t mem_limit, sweep_result *r);
 
 /* ---- the whole sweep (sweep_run.c) ------------------------------------- */
 

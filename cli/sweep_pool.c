@@ -30,16 +30,20 @@ static void set_err(sweep_result *r, const char *msg)
     r->err_len = strlen(e);
 }
 
-void sweep_scan_file(const sweep_file *f, const ds_scan_opts *o, int jobs,
-                     size_t mem_limit, sweep_result *r)
+void sweep_scan_dump(const char *open_path, const char *shown, const char *member,
+                     int64_t dflt_time, const ds_scan_opts *o, int jobs, size_t mem_limit,
+                     sweep_result *r)
 {
     ds_dumpfile df;
-    char err[512];
-    r->time = f->is_stdin ? -1 : f->mtime;
-    if (ds_dumpfile_open(&df, f->path, mem_limit, err, sizeof err) < 0) {
-        set_err(r, err);
-        r->rc = EXIT_USAGE;
-        r->done = 1;
+    char err[512], msg[1024];
+    if (ds_dumpfile_open(&df, open_path, mem_limit, err, sizeof err) < 0) {
+        /* Name the dump as the report does, not as it was opened. */
+        size_t pl = strlen(open_path);
+        const char *e = !strncmp(err, open_path, pl) && !strncmp(err + pl, ": ", 2) ?
+                        err + pl + 2 : err;
+        snprintf(msg, sizeof msg, "%s: %s", shown, e);
+        set_err(r, msg);
+        r->rc = exit_merge(r->rc, EXIT_USAGE);
         return;
     }
     ds_scan_opts so = *o;
@@ -47,30 +51,45 @@ void sweep_scan_file(const sweep_file *f, const ds_scan_opts *o, int jobs,
     ds_findings found = { 0 };
     int rc = EXIT_CLEAN;
     if (ds_dumpfile_scan(&df, &so, &found, err, sizeof err) < 0) {
-        char msg[1024];
-        snprintf(msg, sizeof msg, "%s: %s", f->path, err);
+        snprintf(msg, sizeof msg, "%s: %s", shown, err);
         set_err(r, msg);
         rc = EXIT_USAGE;
     }
-    if (sweep_result_take(r, &found) < 0) {
+    size_t from = r->n;
+    if (sweep_result_take(r, &found) < 0 ||
+        (member && sweep_result_origin(r, from, shown, df.dump.time >= 0 ? df.dump.time
+                                                                         : dflt_time) < 0)) {
         set_err(r, "out of memory");
         rc = EXIT_USAGE;
     }
     if (found.n)
         rc = exit_merge(rc, EXIT_FOUND);
-    if (df.dump.nproblems || df.dump.truncated) {
-        if (asprintf(&r->unproven, "(%s); every byte was scanned: %s",
-                     ds_format_name(df.dump.format),
+    if ((df.dump.nproblems || df.dump.truncated) && !r->unproven) {
+        /* The first such dump is named (an archive may hold several). */
+        if (asprintf(&r->unproven, "(%s%s%s); every byte was scanned: %s",
+                     member ? member : "", member ? ": " : "", ds_format_name(df.dump.format),
                      df.dump.nproblems ? df.dump.problems[0] : "truncated") < 0)
             r->unproven = NULL;
-        rc = exit_merge(rc, EXIT_UNPROVEN);
     }
-    if (df.dump.time >= 0)
+    if (df.dump.nproblems || df.dump.truncated)
+        rc = exit_merge(rc, EXIT_UNPROVEN);
+    if (!member && df.dump.time >= 0)
         r->time = df.dump.time;
-    r->rc = rc;
-    r->done = 1;
+    r->rc = exit_merge(r->rc, rc);
     ds_findings_free(&found);
     ds_dumpfile_close(&df);
+}
+
+void sweep_scan_file(const sweep_file *f, const ds_scan_opts *o, int jobs,
+                     size_t mem_limit, sweep_result *r)
+{
+    r->time = f->is_stdin ? -1 : f->mtime;
+    r->rc = EXIT_CLEAN;
+    if (!f->is_stdin && sweep_is_archive_name(f->path))
+        sweep_scan_archive(f, o, jobs, mem_limit, r);
+    else
+        sweep_scan_dump(f->path, f->path, NULL, r->time, o, jobs, mem_limit, r);
+    r->done = 1;
 }
 
 struct pool {

@@ -28,6 +28,19 @@ int sweep_result_push(sweep_result *r, const ds_finding *f)
     if (!v)
         return -1;
     r->v = v;
+    if (r->fpath) {
+        /* Keep the per-finding arrays as long as the findings. */
+        char **fp = realloc(r->fpath, (r->n + 1) * sizeof *fp);
+        if (!fp)
+            return -1;
+        r->fpath = fp;
+        int64_t *ft = realloc(r->ftime, (r->n + 1) * sizeof *ft);
+        if (!ft)
+            return -1;
+        r->ftime = ft;
+        r->fpath[r->n] = NULL;
+        r->ftime[r->n] = r->time;
+    }
     r->v[r->n++] = *f;
     return 0;
 }
@@ -52,8 +65,47 @@ int sweep_result_take(sweep_result *r, const ds_findings *f)
     return 0;
 }
 
+int sweep_result_origin(sweep_result *r, size_t from, const char *path, int64_t time)
+{
+    size_t n = r->n ? r->n : 1, had = r->fpath ? r->n : 0;
+    char **fp = realloc(r->fpath, n * sizeof *fp);
+    if (!fp)
+        return -1;
+    r->fpath = fp;
+    int64_t *ft = realloc(r->ftime, n * sizeof *ft);
+    if (!ft)
+        return -1;
+    r->ftime = ft;
+    for (size_t i = had; i < r->n; i++) {   /* first use: none named yet */
+        r->fpath[i] = NULL;
+        r->ftime[i] = r->time;
+    }
+    for (size_t i = from; i < r->n; i++) {
+        free(r->fpath[i]);
+        r->fpath[i] = strdup(path);
+        r->ftime[i] = time;
+        if (!r->fpath[i])
+            return -1;
+    }
+    return 0;
+}
+
+const char *sweep_result_path(const sweep_result *r, size_t i, const char *file_path)
+{
+    return r->fpath && r->fpath[i] ? r->fpath[i] : file_path;
+}
+
+int64_t sweep_result_time(const sweep_result *r, size_t i)
+{
+    return r->fpath && r->fpath[i] ? r->ftime[i] : r->time;
+}
+
 void sweep_result_free(sweep_result *r)
 {
+    for (size_t i = 0; r->fpath && i < r->n; i++)
+        free(r->fpath[i]);
+    free(r->fpath);
+    free(r->ftime);
     for (size_t i = 0; i < r->n; i++) {
         free((char *)r->v[i].kind);
         free((char *)r->v[i].detector);
@@ -107,11 +159,12 @@ int sweep_result_render(sweep_result *r, const char *path, const sweep_fmt *fmt)
     if (!o)
         return -1;
     for (size_t i = 0; i < r->n; i++) {
+        const char *p = sweep_result_path(r, i, path);
         if (fmt->json) {
-            out_finding_json(o, path, &r->v[i]);
+            out_finding_json(o, p, &r->v[i]);
             fputc('\n', o);
         } else {
-            sweep_print_row(o, path, &r->v[i]);
+            sweep_print_row(o, p, &r->v[i]);
         }
     }
     if (fclose(o) != 0)

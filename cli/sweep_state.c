@@ -265,13 +265,29 @@ int sweep_state_lookup(sweep_state *st, const sweep_file *f, sweep_result *r)
     int64_t rc = 0, t = -1;
     get_i64(s->obj, "rc", &rc);
     get_i64(s->obj, "time", &t);
+    r->time = t;
     json_t *arr = json_object_get(s->obj, "findings"), *v;
+    json_t *times = json_object_get(s->obj, "finding_times");
     size_t i;
     json_array_foreach(arr, i, v) {
         ds_finding fd;
-        if (finding_from_json(v, &fd, NULL) < 0 || sweep_result_push(r, &fd) < 0) {
+        const char *file = NULL;
+        if (finding_from_json(v, &fd, &file) < 0) {
             sweep_result_free(r);
             return 0;                   /* unreadable record: scan the file again */
+        }
+        if (sweep_result_push(r, &fd) < 0) {
+            free((char *)fd.kind);
+            free((char *)fd.detector);
+            free((char *)fd.encoding);
+            free((char *)fd.region);
+            sweep_result_free(r);
+            return 0;
+        }
+        if (file && sweep_result_origin(r, r->n - 1, file,
+                                        json_integer_value(json_array_get(times, i))) < 0) {
+            sweep_result_free(r);
+            return 0;
         }
     }
     const char *u = json_string_value(json_object_get(s->obj, "unproven"));
@@ -280,7 +296,6 @@ int sweep_state_lookup(sweep_state *st, const sweep_file *f, sweep_result *r)
         return 0;
     }
     r->rc = (int)rc;
-    r->time = t;
     r->done = 1;
     r->from_state = 1;
     return 1;
@@ -313,9 +328,17 @@ int sweep_state_append(sweep_state *st, const sweep_file *f, const sweep_result 
     for (size_t i = 0; i < r->n; i++) {
         if (i)
             fputc(',', m);
-        out_finding_json(m, NULL, &r->v[i]);
+        /* "file" only for archive members (ARCHIVE!member). */
+        out_finding_json(m, r->fpath ? r->fpath[i] : NULL, &r->v[i]);
     }
-    fputs("]}\n", m);
+    fputc(']', m);
+    if (r->fpath) {
+        fputs(",\"finding_times\":[", m);
+        for (size_t i = 0; i < r->n; i++)
+            fprintf(m, "%s%lld", i ? "," : "", (long long)r->ftime[i]);
+        fputc(']', m);
+    }
+    fputs("}\n", m);
     if (fclose(m) != 0) {
         free(buf);
         return -1;

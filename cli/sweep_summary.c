@@ -234,7 +234,7 @@ int sweep_summary_add(sweep_summary *s, const char *path, uint64_t bytes, const 
         s->errors++;
     s->exit = exit_merge(s->exit, r->rc);
     for (size_t i = 0; i < r->n; i++)
-        if (add_one(s, path, &r->v[i], r->time) < 0)
+        if (add_one(s, sweep_result_path(r, i, path), &r->v[i], sweep_result_time(r, i)) < 0)
             return -1;
     return 0;
 }

@@ -25,7 +25,13 @@ sl_plant "$A/host2/blob.bin" 1048576 11 "$K/rsa8.der" "$K/ed.pem" && rm -f "$A/h
 touch -d '2020-01-02 03:04:05 UTC' "$A/host2/blob.bin"
 head -c 300000 /dev/urandom > "$A/host1/clean.bin"
 cp "$EXT"/lldb/*.core "$EXT"/lldb/linux-x86_64.dmp "$EXT"/breakpad/*.dmp "$A/ext/"
-for f in host1/2024/core.1 host2/core.2.gz host3/core.3.zst host3/sub/app.dmp; do
+# Uploads as crash reporters make them: a zip and a tar.gz of dumps.
+mkdir -p "$A/uploads"
+(cd "$A" && "$PY" -c 'import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    for f in sys.argv[2:]: z.write(f)' uploads/wer.zip host1/2024/core.1 host3/core.3.zst)
+tar -C "$A/host3" -czf "$A/uploads/crash.tar.gz" sub/app.dmp
+for f in host1/2024/core.1 host2/core.2.gz host3/core.3.zst host3/sub/app.dmp uploads/wer.zip; do
     [ -s "$A/$f" ] || fail "sweep: archive member $f not made"
 done
 RSA_FP=sha256:$(openssl pkey -in "$K/rsa.pem" -pubout -outform DER | sha256sum | cut -d' ' -f1)
@@ -60,14 +66,14 @@ print(" ".join(bad))' "$TMP/j2.jsonl")"
 "$DS" scan --quiet --known-keys "$K/rsa_pub.pem" --summary-json "$TMP/sum.json" "$A" >/dev/null 2>&1
 S=$TMP/sum.json
 key() { sl_json_get "$S" "[k for k in d['keys'] if k['fingerprint']=='$1'][0]$2"; }
-check_eq "summary: RSA key under its openssl fingerprint, in 4 dumps" 4 "$(key "$RSA_FP" "['dumps']")"
-check_eq "summary: its paths (core, gzip, minidump, planted)" \
-    "host1/2024/core.1 host2/blob.bin host2/core.2.gz host3/sub/app.dmp" \
+check_eq "summary: RSA key under its openssl fingerprint, in 6 dumps" 6 "$(key "$RSA_FP" "['dumps']")"
+check_eq "summary: its paths (core, gzip, minidump, planted, zip and tar.gz members)" \
+    "host1/2024/core.1 host2/blob.bin host2/core.2.gz host3/sub/app.dmp uploads/crash.tar.gz!sub/app.dmp uploads/wer.zip!host1/2024/core.1" \
     "$(key "$RSA_FP" "['paths']" | tr -d "[]',\"" | tr ' ' '\n' | sed "s|^$A/||" | sort | xargs)"
 check_eq "summary: RSA kind and bits" "rsa-private-key 2048" \
     "$(key "$RSA_FP" "['kind']") $(key "$RSA_FP" "['bits']")"
 check_eq "summary: RSA key is known (--known-keys)" True "$(key "$RSA_FP" "['known']")"
-check_eq "summary: EC key in the zstd dump, not known" "1 False" \
+check_eq "summary: EC key in the zstd dump and its zip copy, not known" "2 False" \
     "$(key "$EC_FP" "['dumps']") $(key "$EC_FP" "['known']")"
 check_eq "summary: one entry per fingerprint" "" \
     "$(sl_json_get "$S" "' '.join(f for f in set(k['fingerprint'] for k in d['keys']) if [k['fingerprint'] for k in d['keys']].count(f) > 1)")"
@@ -166,7 +172,7 @@ for k in ("keys", "other", "files", "exit"):
     "$DS" scan --quiet --json "$B" > "$TMP/grown-fresh.jsonl"
     check "state: grown archive report = a fresh sweep's" \
         cmp -s <(sort "$TMP/grown.jsonl") <(sort "$TMP/grown-fresh.jsonl")
-    check_eq "state: the new core's key joins the summary" 5 \
+    check_eq "state: the new core's key joins the summary" 7 \
         "$(sl_json_get "$TMP/grown.json" "[k for k in d['keys'] if k['fingerprint']=='$RSA_FP'][0]['dumps']")"
     # A changed file (same path, new content) is read again.
     touch -d '2020-01-01' "$B/new.bin"
@@ -174,6 +180,25 @@ for k in ("keys", "other", "files", "exit"):
     check_eq "state: a changed file is read again" 1 "$(sl_json_get "$TMP/changed.json" "d['files_scanned']")"
     check_rc "state: other options refuse the state file" 2 \
         "$DS" scan --quiet --min-confidence verified --state "$ST" "$B"
+fi
+
+# --- archives ---------------------------------------------------------------------------
+check_eq "archive: zip member reported as ARCHIVE!member, same findings as the file" \
+    "$(grep "\"$A/host1/2024/core.1\"" "$TMP/j1.jsonl" | sed 's/^{"file":"[^"]*"//' | sort | md5sum)" \
+    "$(grep "\"$A/uploads/wer.zip!host1/2024/core.1\"" "$TMP/j1.jsonl" | sed 's/^{"file":"[^"]*"//' | sort | md5sum)"
+check "archive: zstd member inside a zip decompressed and scanned" \
+    grep -q "\"$A/uploads/wer.zip!host3/core.3.zst\".*$EC_FP" "$TMP/j1.jsonl"
+check "archive: minidump inside a tar.gz labelled like the file" \
+    test "$(grep "crash.tar.gz!sub/app.dmp" "$TMP/j1.jsonl" | grep -c '"vaddr"')" -ge 1
+head -c 20000 "$A/uploads/crash.tar.gz" > "$TMP/cut.tar.gz"
+check_rc "archive: a truncated tar.gz is an error, not clean" 2 "$DS" scan "$TMP/cut.tar.gz"
+cp "$A/host1/2024/core.1" "$TMP/plain.core"; gzip "$TMP/plain.core"; mv "$TMP/plain.core.gz" "$TMP/notatar.tgz"
+check_rc "archive: a .tgz that is no tar is scanned as a dump" 1 "$DS" scan "$TMP/notatar.tgz"
+if command -v zip >/dev/null; then
+    (cd "$A" && zip -q -P pw "$TMP/enc.zip" host1/clean.bin)
+    check_rc "archive: an encrypted member makes the archive not proven clean" 3 "$DS" scan "$TMP/enc.zip"
+else
+    skip "archive: zip not installed (encrypted member)"
 fi
 
 # --- exit codes merged across files (DESIGN.md) -----------------------------------
