@@ -179,12 +179,18 @@ static int cmp_finding(const void *a, const void *b)
     return (int)y->confidence - (int)x->confidence;
 }
 
+/* Is b (inside a, no more confident) the same key or secret as a? */
 static int same_key(const ds_finding *a, const ds_finding *b)
 {
     if (a->has_fingerprint && b->has_fingerprint)
         return memcmp(a->fingerprint, b->fingerprint, 32) == 0;
+    /* Unidentified: the same kind, and the same detector or a strictly
+     * more confident container (a token rule's `likely` finding swallows
+     * the generic secret-assignment heuristic's `possible` one; two rules
+     * with equal confidence on the same bytes are two facts). */
     if (!a->has_fingerprint && !b->has_fingerprint)
-        return strcmp(a->kind, b->kind) == 0;
+        return strcmp(a->kind, b->kind) == 0 &&
+               (strcmp(a->detector, b->detector) == 0 || a->confidence > b->confidence);
     return 0;
 }
 
