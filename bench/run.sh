@@ -4,7 +4,8 @@
 # The whole default scan of a >= 1 GiB real core (the AES bench's dump: a
 # gcore of an ordinary ~1 GiB process plus a victim with live keys) from
 # page cache, against `cat FILE >/dev/null` (the I/O limit), with --jobs 1
-# and 2; then the detector benches (AES vs aeskeyfind, rules 0/30/300).
+# and 2; then the detector benches (AES vs aeskeyfind, rules 0/30/300) and the
+# archive sweep against aeskeyfind, rsakeyfind and yara (bench/sweep_bench.sh).
 # Results: bench/RESULTS.md (this part) and bench/RESULTS-aes.md,
 # bench/RESULTS-rules.md.  Times are medians of 3; CPU time is reported
 # beside wall time because shared machines make wall time noisy.
@@ -83,4 +84,6 @@ PY
 rm -f "$OUT.part"
 cat "$OUT"
 [ "${BENCH_ALL:-1}" = 1 ] && { bash bench/aes_bench.sh > /dev/null; bash bench/rules_bench.sh > /dev/null; }
+# The archive sweep (bench/sweep_bench.sh) appends its section to RESULTS.md.
+[ "${BENCH_ALL:-1}" = 1 ] && bash bench/sweep_bench.sh > /dev/null
 exit 0

@@ -2,6 +2,7 @@
  * main.c - the dumpscrub command: subcommand dispatch and process hardening.
  */
 #include "cli.h"
+#include "sweep.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@ static const char usage[] =
     "  scrub IN --in-place\n"
     "  gate DIR...         pre-upload gate: pass, scrub, quarantine or reject\n"
     "  rules check FILE... compile pattern rules and run their samples\n"
+    "  merge FILE...       combine the JSON outputs of sharded sweeps (scan --shard)\n"
     "\n"
     "  dumpscrub COMMAND --help   options of one command\n"
     "  dumpscrub --version\n"
@@ -79,6 +81,7 @@ int main(int argc, char **argv)
         { "scrub", cmd_scrub },
         { "gate", cmd_gate },
         { "rules", cmd_rules },
+        { "merge", cmd_merge },
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(cmd, cmds[i].name))
