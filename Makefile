@@ -6,7 +6,7 @@
 #   make asan       build build-asan/dumpscrub with AddressSanitizer+UBSan
 #   make fuzz       build the libFuzzer targets into build-fuzz/
 #   make bench      run the benchmarks (bench/), results in bench/RESULTS.md
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (also: uninstall, lib, deb; mk/install.mk)
 #
 # Missing Debian packages are installed by the bootstrap step below, so each
 # of these works as the first command on a fresh Debian 12 machine (as root).
@@ -22,7 +22,8 @@ PKGS    := libelf libpcre2-8 zlib libcrypto libzstd liblzma
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := build-essential pkg-config libelf-dev libpcre2-dev zlib1g-dev libssl-dev \
             libzstd-dev liblzma-dev openssl gdb clang libclang-rt-14-dev xz-utils zstd \
-            python3 file parallel openssh-client putty-tools strace
+            python3 file parallel openssh-client putty-tools strace \
+            man-db groff-base
 
 BOOTSTRAP := build/.bootstrap-ok
 # Everything below the bootstrap needs pkg-config answers: evaluate lazily.
@@ -37,7 +38,7 @@ CFLAGS  ?= -O2 -g
 ALL_CFLAGS = $(CSTD) $(WARN) $(INCS) $(CFLAGS) $(PKG_CFLAGS) -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRC := $(sort $(wildcard scanner/*.c scrubber/*.c))
+LIB_SRC := $(sort $(wildcard scanner/*.c scrubber/*.c lib/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
@@ -126,15 +127,8 @@ test: $(BOOTSTRAP)
 bench: build/dumpscrub corpus
 	@./bench/run.sh
 
-install: build/dumpscrub
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/patterns
-	install -m 0755 build/dumpscrub $(DESTDIR)$(BINDIR)/dumpscrub
-	if ls patterns/*.rules >/dev/null 2>&1; then install -m 0644 patterns/*.rules $(DESTDIR)$(DATADIR)/patterns/; fi
-	if [ -f docs/dumpscrub.1 ]; then install -d $(DESTDIR)$(MANDIR)/man1 && install -m 0644 docs/dumpscrub.1 $(DESTDIR)$(MANDIR)/man1/; fi
-
-uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/dumpscrub $(DESTDIR)$(MANDIR)/man1/dumpscrub.1
-	rm -rf $(DESTDIR)$(DATADIR)
+# install, uninstall, the shared library, deb: mk/install.mk
+include mk/install.mk
 
 clean:
-	rm -rf build/obj build/dumpscrub build/libdumpscrub.a build/corpus build-asan build-fuzz build/tmp
+	rm -rf build/obj build/dumpscrub build/libdumpscrub.a build/libdumpscrub.so* build/corpus build-asan build-fuzz build/tmp build/deb build/*.deb
