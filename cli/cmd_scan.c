@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "dumpfile.h"
 #include "output.h"
+#include "output_sarif.h"
 #include "scan_setup.h"
 #include "rules.h"
 #include "known_keys.h"
@@ -16,7 +17,7 @@
 #include <unistd.h>
 
 static const char scan_usage[] =
-    "usage: dumpscrub scan [--json] [--min-confidence LEVEL] [--jobs N] PATH...\n"
+    "usage: dumpscrub scan [--json | --format FORMAT] [--min-confidence LEVEL] [--jobs N] PATH...\n"
     "\n"
     "Scan every byte of each dump (ELF core, minidump, or anything else as raw\n"
     "bytes; gzip/zstd/xz compressed or not; '-' for stdin) for private keys and\n"
@@ -24,7 +25,9 @@ static const char scan_usage[] =
     "Each finding is verified with OpenSSL where possible and named by the\n"
     "SHA-256 fingerprint of its public key; secret bytes are never printed.\n"
     "\n"
-    "  --json                  JSON Lines, one finding per line\n"
+    "  --json                  JSON Lines, one finding per line (= --format json)\n"
+    "  --format FORMAT         table (default) | json | sarif (one SARIF 2.1.0 log\n"
+    "                          for the whole run, for security dashboards)\n"
     "  --min-confidence LEVEL  verified | likely | possible (default: possible)\n"
     "  -j, --jobs N            threads scanning one file (default: 1)\n"
     "  --rules FILE|DIR        add pattern rules (repeatable; a directory: its *.rules)\n"
@@ -41,6 +44,8 @@ static const char scan_usage[] =
 struct scan_ctx {
     ds_scan_opts opts;
     int json, quiet, header_done;
+    int sarif;                /* --format sarif */
+    sarif_out so;
 };
 
 static void print_row(const char *path, const ds_finding *f, struct scan_ctx *sc)
@@ -79,16 +84,22 @@ static int scan_one(const char *path, void *arg)
     char err[512];
     if (ds_dumpfile_open(&f, path, 0, err, sizeof err) < 0) {
         errmsg("%s", err);
+        if (sc->sarif)
+            sarif_note(&sc->so, path, "error", err);
         return EXIT_USAGE;
     }
     ds_findings found = { 0 };
     int rc = EXIT_CLEAN;
     if (ds_dumpfile_scan(&f, &sc->opts, &found, err, sizeof err) < 0) {
         errmsg("%s: %s", path, err);
+        if (sc->sarif)
+            sarif_note(&sc->so, path, "error", err);
         rc = EXIT_USAGE;
     }
     for (size_t i = 0; i < found.n; i++) {
-        if (sc->json) {
+        if (sc->sarif) {
+            sarif_result(&sc->so, path, &found.v[i]);
+        } else if (sc->json) {
             out_finding_json(stdout, path, &found.v[i]);
             fputc('\n', stdout);
         } else {
@@ -107,6 +118,13 @@ static int scan_one(const char *path, void *arg)
             out_text_str(stderr, f.dump.nproblems ? f.dump.problems[0] : "truncated", 0);
             fputc('\n', stderr);
         }
+        if (sc->sarif) {
+            char note[600];
+            snprintf(note, sizeof note, "structure not fully read (%s): %s; every byte was "
+                     "scanned, but it is not proven clean", ds_format_name(f.dump.format),
+                     f.dump.nproblems ? f.dump.problems[0] : "truncated");
+            sarif_note(&sc->so, path, "warning", note);
+        }
         rc = exit_merge(rc, EXIT_UNPROVEN);
     }
     ds_findings_free(&found);
@@ -118,6 +136,7 @@ int cmd_scan(int argc, char **argv)
 {
     static const struct option lopts[] = {
         { "json", no_argument, NULL, 'J' },
+        { "format", required_argument, NULL, 'F' },
         { "min-confidence", required_argument, NULL, 'm' },
         { "jobs", required_argument, NULL, 'j' },
         { "quiet", no_argument, NULL, 'q' },
@@ -133,7 +152,15 @@ int cmd_scan(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "j:qh", lopts, NULL)) != -1) {
         switch (c) {
-        case 'J': sc.json = 1; break;
+        case 'J': sc.json = 1; sc.sarif = 0; break;
+        case 'F':
+            sc.json = !strcmp(optarg, "json");
+            sc.sarif = !strcmp(optarg, "sarif");
+            if (!sc.json && !sc.sarif && strcmp(optarg, "table")) {
+                errmsg("--format: expected table, json or sarif");
+                return EXIT_USAGE;
+            }
+            break;
         case 'q': sc.quiet = 1; break;
         case CLI_OPT_RULES:
         case CLI_OPT_NORULES:
@@ -170,8 +197,12 @@ int cmd_scan(int argc, char **argv)
     sc.opts.rules = sa.rules;
     sc.opts.known = sa.known;
     int rc = EXIT_CLEAN;
+    if (sc.sarif)
+        sarif_begin(&sc.so, stdout);
     for (int i = optind; i < argc; i++)
         rc = exit_merge(rc, walk_paths(argv[i], scan_one, &sc));
+    if (sc.sarif)
+        sarif_end(&sc.so, rc);
     cli_scan_args_free(&sa);
     return rc;
 }
