@@ -121,7 +121,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 # The builds run in parallel; the tests one after another (several of them
 # change the machine-wide core_pattern, under a lock).
 test: $(BOOTSTRAP)
-	@$(MAKE) --no-print-directory -j$(NPROC) build/dumpscrub corpus asan fuzz
+	@$(MAKE) --no-print-directory -j$(NPROC) build/dumpscrub corpus asan fuzz lib
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) ./tests/run.sh
 
 bench: build/dumpscrub corpus
