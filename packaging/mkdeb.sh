@@ -28,23 +28,29 @@ mkdir -p "$STAGE"
 
 make --no-print-directory install DESTDIR="$PWD/$STAGE" PREFIX=/usr LIBDIR="$LIBDIR" >/dev/null
 
-# shlib_deps FILE...: the packages owning the libraries the files need.
+# shlib_deps FILE...: the packages owning the libraries the files need
+# (one dpkg-query for all of them: it is slow to start).  A library is
+# looked up under its ldconfig path, its resolved path and, for merged-/usr
+# systems, both with and without /usr.
 shlib_deps() {
-    local f lib path pkg
+    local f lib path cands=() libs=() owners pkgs=() c hit
     for f in "$@"; do
         for lib in $(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-            case $lib in libdumpscrub.so.*) echo libdumpscrub0; continue ;; esac
-            path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64|AArch64|\(libc6\)/ {print $NF; exit}')
-            [ -n "$path" ] || path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
+            case $lib in libdumpscrub.so.*) pkgs+=(libdumpscrub0); continue ;; esac
+            path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
             [ -n "$path" ] || { echo "mkdeb: $lib of $f not found" >&2; exit 2; }
-            pkg=$(dpkg-query -S "$path" 2>/dev/null || dpkg-query -S "$(readlink -f "$path")" 2>/dev/null ||
-                  dpkg-query -S "${path#/usr}" 2>/dev/null || true)
-            pkg=${pkg%%:*}
-            pkg=${pkg%%,*}
-            [ -n "$pkg" ] || { echo "mkdeb: no package owns $path" >&2; exit 2; }
-            echo "$pkg"
+            libs+=("$lib")
+            cands+=("$path" "$(readlink -f "$path")" "${path#/usr}" "/usr${path#/usr}")
         done
-    done | sort -u | paste -sd, | sed 's/,/, /g'
+    done
+    owners=$(dpkg-query -S "${cands[@]}" 2>/dev/null || true)
+    for lib in "${libs[@]}"; do
+        hit=$(awk -v l="/$lib" 'index($0, l) && substr($0, length($0) - length(l) + 1) == l {
+                 sub(/:.*/, ""); sub(/,.*/, ""); print; exit }' <<<"$owners")
+        [ -n "$hit" ] || { echo "mkdeb: no package owns $lib" >&2; exit 2; }
+        pkgs+=("$hit")
+    done
+    printf '%s\n' "${pkgs[@]}" | sort -u | paste -sd, | sed 's/,/, /g'
 }
 
 # pkg NAME SECTION DEPENDS DESCRIPTION PATH...: move PATHs from the stage
