@@ -139,7 +139,7 @@ int dumpscrub_open_path(dumpscrub_dump **out, const char *path);
 /* As dumpscrub_open_path(), with a one-line message in err (errlen bytes,
  * may be 0) on failure. */
 int dumpscrub_open_path_err(dumpscrub_dump **out, const char *path, char *err, size_t errlen);
-/* Open the dump readable from fd (a regular file, a pipe or a socket;
+/* Open the dump readable from fd (a regular file or a pipe;
  * compressed or not).  The fd is not closed and its file offset is not
  * used: the file is opened again through /proc/self/fd, which must be
  * mounted.  A pipe is read to its end.  Results as dumpscrub_open_path(). */

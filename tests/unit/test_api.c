@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define DUMP_SIZE (256 * 1024)
@@ -157,6 +158,36 @@ int main(void)
     CHECK_EQ_U64("api: a mapped dump scans again", DUMPSCRUB_FOUND, dumpscrub_scan(df, o, NULL, NULL));
     dumpscrub_close(df);
     close(fd);
+
+    /* a pipe: read to its end, then scanned like a file */
+    int pfd[2];
+    if (pipe(pfd) < 0)
+        abort();
+    pid_t child = fork();
+    if (child == 0) {
+        close(pfd[0]);
+        size_t off = 0;
+        while (off < dump.n) {
+            ssize_t w = write(pfd[1], dump.p + off, dump.n - off);
+            if (w <= 0)
+                _exit(1);
+            off += (size_t)w;
+        }
+        _exit(0);
+    }
+    close(pfd[1]);
+    dumpscrub_dump *dpipe = NULL;
+    CHECK_EQ_U64("api: open_fd on a pipe", 0, dumpscrub_open_fd(&dpipe, pfd[0]));
+    close(pfd[0]);
+    waitpid(child, NULL, 0);
+    collect_t cp = { 0 };
+    CHECK_EQ_U64("api: pipe scan finds", DUMPSCRUB_FOUND, dumpscrub_scan(dpipe, o, collect, &cp));
+    CHECK("api: pipe: same finding", cp.n == 1 && cp.first.offset == KEY_OFF);
+    int pout = memfd_create("pipe-scrubbed", MFD_CLOEXEC);
+    CHECK_EQ_U64("api: a pipe held in memory can be scrubbed", DUMPSCRUB_OK,
+                 dumpscrub_scrub_to_fd(dpipe, o, pout, NULL, NULL));
+    close(pout);
+    dumpscrub_close(dpipe);
 
     dumpscrub_dump *dp = (dumpscrub_dump *)1;
     char err[256] = "";
