@@ -41,7 +41,7 @@ FORCE_PC:
 INSTALLED = $(BINDIR)/dumpscrub \
     $(MANDIR)/man1/dumpscrub.1.gz $(MANDIR)/man5/dumpscrub-rules.5.gz \
     $(patsubst patterns/%,$(DATADIR)/patterns/%,$(wildcard patterns/*.rules)) \
-    $(DATADIR)/sysctl/50-dumpscrub-hook.conf \
+    $(DATADIR)/sysctl/50-dumpscrub.conf \
     $(BASHCOMPDIR)/dumpscrub \
     $(UNITDIR)/dumpscrub-gate@.service \
     $(LIBDIR)/libdumpscrub.so.$(VERSION) $(LIBDIR)/$(SONAME) $(LIBDIR)/libdumpscrub.so \
@@ -61,8 +61,8 @@ install: build/dumpscrub $(SHLIB) build/libdumpscrub.a build/dumpscrub.pc
 	chmod 0644 $(DESTDIR)$(MANDIR)/man1/dumpscrub.1.gz $(DESTDIR)$(MANDIR)/man5/dumpscrub-rules.5.gz
 	install -m 0644 docs/bash-completion/dumpscrub $(DESTDIR)$(BASHCOMPDIR)/dumpscrub
 	$(SUBST) docs/systemd/dumpscrub-gate@.service > $(DESTDIR)$(UNITDIR)/dumpscrub-gate@.service
-	$(SUBST) docs/systemd/50-dumpscrub-hook.conf.in > $(DESTDIR)$(DATADIR)/sysctl/50-dumpscrub-hook.conf
-	chmod 0644 $(DESTDIR)$(UNITDIR)/dumpscrub-gate@.service $(DESTDIR)$(DATADIR)/sysctl/50-dumpscrub-hook.conf
+	$(SUBST) docs/systemd/50-dumpscrub.conf.in > $(DESTDIR)$(DATADIR)/sysctl/50-dumpscrub.conf
+	chmod 0644 $(DESTDIR)$(UNITDIR)/dumpscrub-gate@.service $(DESTDIR)$(DATADIR)/sysctl/50-dumpscrub.conf
 	install -m 0644 $(SHLIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf libdumpscrub.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libdumpscrub.so

@@ -27,7 +27,7 @@ usr/local/lib/pkgconfig/dumpscrub.pc
 usr/local/lib/systemd/system/dumpscrub-gate@.service
 usr/local/share/bash-completion/completions/dumpscrub
 usr/local/share/dumpscrub/patterns/default.rules
-usr/local/share/dumpscrub/sysctl/50-dumpscrub-hook.conf
+usr/local/share/dumpscrub/sysctl/50-dumpscrub.conf
 usr/local/share/man/man1/dumpscrub.1.gz
 usr/local/share/man/man5/dumpscrub-rules.5.gz"
 got=$(cd "$D" && find . \( -type f -o -type l \) -printf '%P\n' | sort)
@@ -36,7 +36,7 @@ check_eq "install: the installed binary runs" "dumpscrub 0.1.0" "$("$D/usr/local
 check "install: unit and sysctl template name the installed binary" \
     grep -q '^ExecStart=/usr/local/bin/dumpscrub gate --watch' "$D/usr/local/lib/systemd/system/dumpscrub-gate@.service"
 check "install: sysctl template names the installed binary" \
-    grep -q '^kernel.core_pattern = |/usr/local/bin/dumpscrub hook' "$D/usr/local/share/dumpscrub/sysctl/50-dumpscrub-hook.conf"
+    grep -q '^kernel.core_pattern = |/usr/local/bin/dumpscrub hook' "$D/usr/local/share/dumpscrub/sysctl/50-dumpscrub.conf"
 # The relocated binary finds its rules in ../share/dumpscrub/patterns: the
 # Go core's AWS secret is found by a rule of the default pack.
 HW=$EXT/golang-debug/hello-world-core
