@@ -223,3 +223,39 @@ if command -v systemd-analyze >/dev/null; then
 else
     skip "systemd: systemd-analyze not installed"
 fi
+
+# The unit's own command line (ExecStart with its Environment= and the
+# instance specifiers expanded as systemd would) quarantines a dirty dump
+# and passes a clean file; SIGTERM (systemctl stop) ends it with exit 0.
+if command -v systemd-escape >/dev/null; then
+    S=$TMP/share
+    mkdir -p "$S" "$TMP/state"
+    cp "$CORE" "$S/victim.core"
+    head -c 65536 /dev/urandom > "$S/clean.bin"
+    inst=$(systemd-escape -p "$S")
+    unit=$(sed "s|@BINDIR@|$(dirname "$BIN")|" 'docs/systemd/dumpscrub-gate@.service')
+    action=$(sed -n 's/^Environment=DUMPSCRUB_GATE_ACTION=//p' <<<"$unit")
+    action=${action//%i/$inst}
+    action=${action//\/var\/lib\/dumpscrub/$TMP/state}
+    exec_line=$(sed -n 's/^ExecStart=//p' <<<"$unit")
+    exec_line=${exec_line//\$DUMPSCRUB_GATE_ACTION/$action}
+    exec_line=${exec_line//\$DUMPSCRUB_GATE_OPTS/--settle 100}
+    exec_line=${exec_line//%f/$S}
+    mkdir -p "$TMP/state/quarantine" && chmod 700 "$TMP/state/quarantine"
+    # shellcheck disable=SC2086  # word splitting as systemd does
+    $exec_line > "$TMP/gate.out" 2>"$TMP/gate.err" &
+    gpid=$!
+    for _ in $(seq 300); do
+        [ "$(grep -c '"outcome"' "$TMP/gate.out")" -ge 2 ] && break
+        sleep 0.1
+    done
+    kill -TERM "$gpid"
+    wait "$gpid"
+    check_eq "systemd: the unit's command exits 0 on SIGTERM" 0 "$?"
+    check "systemd: the unit's command quarantines the dirty dump" \
+        test -f "$TMP/state/quarantine/$inst/victim.core" -a ! -e "$S/victim.core"
+    check "systemd: the unit's command passes the clean file" \
+        grep -q '"outcome":"pass","file":"'"$S"'/clean.bin"' "$TMP/gate.out"
+else
+    skip "systemd: systemd-escape not installed"
+fi
