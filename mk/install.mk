@@ -32,7 +32,7 @@ $(SHLIB): $(OBJ) lib/dumpscrub.map
 build/dumpscrub.pc: lib/dumpscrub.pc.in include/dumpscrub.h FORCE_PC
 	@mkdir -p build
 	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@.tmp
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES@|$(PKGS)|' $< > $@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 .PHONY: FORCE_PC
 FORCE_PC:
@@ -78,4 +78,4 @@ uninstall:
 
 # --- Debian packages -------------------------------------------------------
 deb: build/dumpscrub $(SHLIB) build/libdumpscrub.a
-	@./packaging/mkdeb.sh $(VERSION)
+	@PKGS="$(PKGS)" ./packaging/mkdeb.sh $(VERSION)

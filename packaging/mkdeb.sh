@@ -14,6 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VERSION=${1:?version}
+# the pkg-config modules of the Makefile (PKGS), for libdumpscrub-dev
+PKGS=${PKGS:-$(sed -n 's/^PKGS *:= *//p' Makefile)}
 for t in dpkg-deb dpkg-query readelf; do
     command -v "$t" >/dev/null || { echo "mkdeb: $t not found" >&2; exit 2; }
 done
@@ -90,6 +92,16 @@ EOC
     echo "$OUT/${name}_${VERSION}_${ARCH}.deb"
 }
 
+# dev_deps PC...: the packages owning the pkg-config files dumpscrub.pc
+# requires (what a program linking libdumpscrub needs to build).
+dev_deps() {
+    local pc files=()
+    for pc in "$@"; do
+        files+=("$(pkg-config --variable=pcfiledir "$pc")/$pc.pc")
+    done
+    dpkg-query -S "${files[@]}" | sed 's/:.*//; s/, /\n/g' | sort -u | paste -sd, | sed 's/,/, /g'
+}
+
 SO=${LIBDIR#/}/libdumpscrub.so.$VERSION
 BIN_DEPS=$(shlib_deps "$STAGE/usr/bin/dumpscrub")
 LIB_DEPS=$(shlib_deps "$STAGE/$SO")
@@ -105,7 +117,8 @@ pkg libdumpscrub0 libs "$LIB_DEPS" "find and scrub private keys in crash dumps (
     "${LIBDIR#/}/libdumpscrub.so.$VERSION" "${LIBDIR#/}/libdumpscrub.so.0"
 
 EXTRA='Multi-Arch: same' \
-pkg libdumpscrub-dev libdevel "libdumpscrub0 (= $VERSION), libelf-dev, libpcre2-dev, zlib1g-dev, libssl-dev, libzstd-dev, liblzma-dev" \
+# shellcheck disable=SC2086
+pkg libdumpscrub-dev libdevel "libdumpscrub0 (= $VERSION), pkg-config, $(dev_deps $PKGS)" \
     "find and scrub private keys in crash dumps (development files)
  Header (dumpscrub.h), static library and pkg-config file of libdumpscrub:
  cc app.c \$(pkg-config --cflags --libs dumpscrub)." \

@@ -145,8 +145,9 @@ if make -s --no-print-directory install PREFIX="$P" >"$TMP/inst2.log" 2>&1; then
         fail "library: example builds: $(head -5 "$TMP/cc.log")"
     fi
     # static: the archive and the .pc's private requirements
+    # (pkg-config --static lists the archive's own dependencies)
     if cc -std=c11 examples/scan_example.c $(pkg-config --cflags dumpscrub) "$P/lib/libdumpscrub.a" \
-          $(pkg-config --libs libelf libpcre2-8 zlib libcrypto libzstd liblzma) -lpthread \
+          $(pkg-config --static --libs dumpscrub | sed 's/-ldumpscrub//') \
           -o "$TMP/ex-static" 2>"$TMP/cc.log"; then
         "$TMP/ex-static" "$CORE" > "$TMP/static.tsv" 2>/dev/null
         check_eq "library: static build finds the same" "$(cat "$TMP/cmd.tsv")" "$(cat "$TMP/static.tsv")"
