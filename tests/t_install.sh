@@ -120,7 +120,10 @@ P=$TMP/prefix
 if make -s --no-print-directory install PREFIX="$P" >"$TMP/inst2.log" 2>&1; then
     export PKG_CONFIG_PATH=$P/lib/pkgconfig
     flags=$(echo $(pkg-config --cflags --libs dumpscrub 2>&1))
-    check_eq "library: pkg-config flags point at the install" "-I$P/include -L$P/lib -ldumpscrub" "$flags"
+    case " $flags " in
+        *" -I$P/include "*" -L$P/lib -ldumpscrub "*) pass "library: pkg-config flags point at the install" ;;
+        *) fail "library: pkg-config flags point at the install: $flags" ;;
+    esac
     if cc -std=c11 -Wall -Wextra -Werror examples/scan_example.c $flags -o "$TMP/ex" 2>"$TMP/cc.log"; then
         pass "library: example builds with pkg-config --cflags --libs dumpscrub"
         check "library: example uses the installed shared library" \
