@@ -66,7 +66,9 @@ check_eq "deb: man finds dumpscrub-rules(5)" /usr/share/man/man5/dumpscrub-rules
 check "deb: man dumpscrub shows the page" grep -q 'dumpscrub scan' <(MANPAGER=cat MANWIDTH=80 man dumpscrub 2>/dev/null)
 check_eq "deb: /usr/bin/dumpscrub --version" "dumpscrub 0.1.0" "$(/usr/bin/dumpscrub --version 2>&1)"
 check "deb: gate unit installed" test -f '/usr/lib/systemd/system/dumpscrub-gate@.service'
-check "deb: completion installed" test -f /usr/share/bash-completion/completions/dumpscrub
+check_eq "deb: installed completion completes the installed command" "scan scrub" \
+    "$(env -i PATH=/usr/bin:/bin bash --norc -c '. /usr/share/bash-completion/completions/dumpscrub
+COMP_WORDS=(dumpscrub sc); COMP_CWORD=1; _dumpscrub; echo "${COMPREPLY[*]}"' 2>&1)"
 
 # A real core with a fresh key, scanned by the installed command.
 K=$TMP/keys

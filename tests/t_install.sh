@@ -89,10 +89,14 @@ COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); _dumpscrub; echo "${COMPREPLY[*]}"'
 }
 check_eq "completion: loads and registers" "complete -o filenames -F _dumpscrub dumpscrub" \
     "$(bash --norc -c '. docs/bash-completion/dumpscrub && complete -p dumpscrub' 2>&1)"
-check_eq "completion: commands" "scan scrub" "$(comp dumpscrub sc)"
-check_eq "completion: scan options" "--format" "$(comp dumpscrub scan --for)"
-check_eq "completion: option values" "sarif" "$(comp dumpscrub scan --format s)"
-check_eq "completion: confidence levels" "verified" "$(comp dumpscrub gate --min-confidence v)"
+# (the completion asks the program itself: COMP_WORDS[0] is the binary)
+check_eq "completion: commands" "scan scrub" "$(comp "$BIN" sc)"
+check_eq "completion: every command of --help" "gate info rules scan scrub" \
+    "$(comp "$BIN" "" | tr ' ' '\n' | grep -v -- '^--' | paste -sd' ')"
+check_eq "completion: scan options from scan --help" "--format" "$(comp "$BIN" scan --for)"
+check_eq "completion: option values" "sarif" "$(comp "$BIN" scan --format s)"
+check_eq "completion: confidence levels" "verified" "$(comp "$BIN" gate --min-confidence v)"
+check_eq "completion: rules subcommand" "check" "$(comp "$BIN" rules c)"
 
 # ---- a real core for the library and SARIF checks ------------------------------
 K=$TMP/keys
