@@ -228,6 +228,16 @@ if command -v systemd-analyze >/dev/null; then
     check_eq "systemd: systemd-analyze verify accepts dumpscrub-gate@.service" "" "$out"
     check "systemd: the instance names the directory (%f) read-write, nothing else" \
         grep -qx 'ReadWritePaths=%f' "$U/dumpscrub-gate@.service"
+    # systemd's own exposure rating (0 best, 10 worst; "OK" is below 3.4)
+    sec=$(cd "$U" && systemd-analyze security --offline=yes --no-pager \
+          "$U/dumpscrub-gate@srv-dumps.service" 2>/dev/null |
+          sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+    if [ -n "$sec" ]; then
+        check "systemd: exposure level $sec is at most 2.0 (systemd-analyze security)" \
+            awk -v s="$sec" 'BEGIN { exit !(s <= 2.0) }'
+    else
+        skip "systemd: this systemd-analyze cannot rate a unit file offline"
+    fi
 else
     skip "systemd: systemd-analyze not installed"
 fi
