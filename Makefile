@@ -131,4 +131,4 @@ bench: build/dumpscrub corpus
 include mk/install.mk
 
 clean:
-	rm -rf build/obj build/dumpscrub build/libdumpscrub.a build/libdumpscrub.so* build/corpus build-asan build-fuzz build/tmp build/deb build/*.deb
+	rm -rf build/obj build/dumpscrub build/libdumpscrub.a build/libdumpscrub.so* build/dumpscrub.pc build/corpus build-asan build-fuzz build/tmp build/deb build/*.deb

@@ -91,8 +91,12 @@ check_eq "completion: loads and registers" "complete -o filenames -F _dumpscrub 
     "$(bash --norc -c '. docs/bash-completion/dumpscrub && complete -p dumpscrub' 2>&1)"
 # (the completion asks the program itself: COMP_WORDS[0] is the binary)
 check_eq "completion: commands" "scan scrub" "$(comp "$BIN" sc)"
-check_eq "completion: every command of --help" "gate info rules scan scrub" \
-    "$(comp "$BIN" "" | tr ' ' '\n' | grep -v -- '^--' | paste -sd' ')"
+offered=" $(comp "$BIN" "") "
+missing=""
+for c in info scan scrub gate rules; do
+    case $offered in *" $c "*) ;; *) missing="$missing $c" ;; esac
+done
+check_eq "completion: the commands of --help are offered" "" "$missing"
 check_eq "completion: scan options from scan --help" "--format" "$(comp "$BIN" scan --for)"
 check_eq "completion: option values" "sarif" "$(comp "$BIN" scan --format s)"
 check_eq "completion: confidence levels" "verified" "$(comp "$BIN" gate --min-confidence v)"
