@@ -6,7 +6,7 @@
 #   make asan       build build-asan/dumpscrub with AddressSanitizer+UBSan
 #   make fuzz       build the libFuzzer targets into build-fuzz/
 #   make bench      run the benchmarks (bench/), results in bench/RESULTS.md
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (also: uninstall, lib, deb; mk/install.mk)
 #
 # Missing Debian packages are installed by the bootstrap step below, so each
 # of these works as the first command on a fresh Debian 12 machine (as root).
@@ -18,20 +18,24 @@ DATADIR := $(PREFIX)/share/dumpscrub
 MANDIR  := $(PREFIX)/share/man
 
 CC      ?= cc
+# pkg-config modules of the library (and of dumpscrub.pc, libdumpscrub-dev)
 PKGS    := libelf libpcre2-8 zlib libcrypto libzstd liblzma libhs
-# sweeps: state file and merge read JSON with jansson; dumps inside zip/tar: libarchive
-PKGS    += jansson libarchive
+# the command only: sweeps' state file and merge read JSON with jansson;
+# dumps inside zip/tar archives: libarchive
+CLI_PKGS := jansson libarchive
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := build-essential pkg-config libelf-dev libpcre2-dev zlib1g-dev libssl-dev \
             libzstd-dev liblzma-dev libhyperscan-dev openssl gdb clang libclang-rt-14-dev xz-utils zstd \
-            python3 file parallel openssh-client putty-tools strace
+            python3 file parallel openssh-client putty-tools strace \
+            man-db groff-base
 # sweeps (cli/sweep_*.c, cmd_merge.c)
 DEB_PKGS += libjansson-dev libarchive-dev
 
 BOOTSTRAP := build/.bootstrap-ok
 # Everything below the bootstrap needs pkg-config answers: evaluate lazily.
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(CLI_PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+CLI_LIBS   = $(shell pkg-config --libs $(CLI_PKGS) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla
@@ -41,7 +45,7 @@ CFLAGS  ?= -O2 -g
 ALL_CFLAGS = $(CSTD) $(WARN) $(INCS) $(CFLAGS) $(PKG_CFLAGS) -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRC := $(sort $(wildcard scanner/*.c scrubber/*.c))
+LIB_SRC := $(sort $(wildcard scanner/*.c scrubber/*.c lib/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
@@ -68,7 +72,7 @@ build/libdumpscrub.a: $(OBJ)
 	ar rcs $@ $^
 
 build/dumpscrub: $(CLI_OBJ) build/libdumpscrub.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) build/libdumpscrub.a $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) build/libdumpscrub.a $(PKG_LIBS) $(CLI_LIBS)
 
 build/obj/%.o: %.c $(BOOTSTRAP) $(wildcard scanner/*.h scrubber/*.h cli/*.h include/*.h)
 	@mkdir -p $(dir $@)
@@ -81,7 +85,7 @@ build-asan/libdumpscrub.a: $(AOBJ)
 	ar rcs $@ $^
 
 build-asan/dumpscrub: $(ACLI_OBJ) build-asan/libdumpscrub.a
-	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $(ACLI_OBJ) build-asan/libdumpscrub.a $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -o $@ $(ACLI_OBJ) build-asan/libdumpscrub.a $(PKG_LIBS) $(CLI_LIBS)
 
 build-asan/obj/%.o: %.c $(BOOTSTRAP) $(wildcard scanner/*.h scrubber/*.h cli/*.h include/*.h)
 	@mkdir -p $(dir $@)
@@ -124,21 +128,14 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 # The builds run in parallel; the tests one after another (several of them
 # change the machine-wide core_pattern, under a lock).
 test: $(BOOTSTRAP)
-	@$(MAKE) --no-print-directory -j$(NPROC) build/dumpscrub corpus asan fuzz
+	@$(MAKE) --no-print-directory -j$(NPROC) build/dumpscrub corpus asan fuzz lib
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) ./tests/run.sh
 
 bench: build/dumpscrub corpus
 	@./bench/run.sh
 
-install: build/dumpscrub
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/patterns
-	install -m 0755 build/dumpscrub $(DESTDIR)$(BINDIR)/dumpscrub
-	if ls patterns/*.rules >/dev/null 2>&1; then install -m 0644 patterns/*.rules $(DESTDIR)$(DATADIR)/patterns/; fi
-	if [ -f docs/dumpscrub.1 ]; then install -d $(DESTDIR)$(MANDIR)/man1 && install -m 0644 docs/dumpscrub.1 $(DESTDIR)$(MANDIR)/man1/; fi
-
-uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/dumpscrub $(DESTDIR)$(MANDIR)/man1/dumpscrub.1
-	rm -rf $(DESTDIR)$(DATADIR)
+# install, uninstall, the shared library, deb: mk/install.mk
+include mk/install.mk
 
 clean:
-	rm -rf build/obj build/dumpscrub build/libdumpscrub.a build/corpus build-asan build-fuzz build/tmp
+	rm -rf build/obj build/dumpscrub build/libdumpscrub.a build/libdumpscrub.so* build/dumpscrub.pc build/corpus build-asan build-fuzz build/tmp build/deb build/*.deb

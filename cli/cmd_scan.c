@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "dumpfile.h"
 #include "output.h"
+#include "output_sarif.h"
 #include "scan_setup.h"
 #include "sweep.h"
 #include "rules.h"
@@ -17,7 +18,7 @@
 #include <unistd.h>
 
 static const char scan_usage[] =
-    "usage: dumpscrub scan [--json] [--min-confidence LEVEL] [--jobs N] PATH...\n"
+    "usage: dumpscrub scan [--json | --format FORMAT] [--min-confidence LEVEL] [--jobs N] PATH...\n"
     "\n"
     "Scan every byte of each dump (ELF core, minidump, or anything else as raw\n"
     "bytes; gzip/zstd/xz compressed or not; '-' for stdin) for private keys and\n"
@@ -25,7 +26,9 @@ static const char scan_usage[] =
     "Each finding is verified with OpenSSL where possible and named by the\n"
     "SHA-256 fingerprint of its public key; secret bytes are never printed.\n"
     "\n"
-    "  --json                  JSON Lines, one finding per line\n"
+    "  --json                  JSON Lines, one finding per line (= --format json)\n"
+    "  --format FORMAT         table (default) | json | sarif (one SARIF 2.1.0 log\n"
+    "                          for the whole run, for security dashboards)\n"
     "  --min-confidence LEVEL  verified | likely | possible (default: possible)\n"
     "  -j, --jobs N            scanning threads: N files at once, spare threads\n"
     "                          inside large files (default: online CPUs)\n"
@@ -62,6 +65,7 @@ int cmd_scan(int argc, char **argv)
 {
     static const struct option lopts[] = {
         { "json", no_argument, NULL, 'J' },
+        { "format", required_argument, NULL, 'F' },
         { "min-confidence", required_argument, NULL, 'm' },
         { "jobs", required_argument, NULL, 'j' },
         { "quiet", no_argument, NULL, 'q' },
@@ -79,11 +83,21 @@ int cmd_scan(int argc, char **argv)
     ds_scan_opts_init(&opts);
     sweep_run_opts ro = { .opts = &opts, .summary = -1, .progress = 1 };
     cli_scan_args sa = { .nrules = 0 };
+    int sarif = 0;
+    sarif_out so;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "j:qh", lopts, NULL)) != -1) {
         switch (c) {
-        case 'J': ro.fmt.json = 1; break;
+        case 'J': ro.fmt.json = 1; sarif = 0; break;
+        case 'F':
+            ro.fmt.json = !strcmp(optarg, "json");
+            sarif = !strcmp(optarg, "sarif");
+            if (!ro.fmt.json && !sarif && strcmp(optarg, "table")) {
+                errmsg("--format: expected table, json or sarif");
+                return EXIT_USAGE;
+            }
+            break;
         case 'q': ro.fmt.quiet = 1; break;
         case OPT_SORT: ro.sort = 1; break;
         case OPT_SUMJSON: ro.summary_json = optarg; break;
@@ -148,7 +162,13 @@ int cmd_scan(int argc, char **argv)
         fclose(m);
         ro.state_sig = sig;
     }
+    if (sarif) {
+        sarif_begin(&so, stdout);
+        ro.fmt.sarif = &so;
+    }
     int rc = sweep_run(&ro);
+    if (sarif)
+        sarif_end(&so, rc);
     free(sig);
     cli_scan_args_free(&sa);
     return rc;

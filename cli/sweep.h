@@ -92,6 +92,7 @@ void sweep_result_free(sweep_result *r);
 typedef struct {
     int json;            /* JSON Lines, else the table */
     int quiet;           /* no warnings */
+    void *sarif;         /* --format sarif: the log (output_sarif.h), else NULL */
 } sweep_fmt;
 
 /* Render r's findings (and its warning, if any) into r->out / r->err. */

@@ -158,7 +158,7 @@ int sweep_result_render(sweep_result *r, const char *path, const sweep_fmt *fmt)
     FILE *o = open_memstream(&r->out, &r->out_len);
     if (!o)
         return -1;
-    for (size_t i = 0; i < r->n; i++) {
+    for (size_t i = 0; i < r->n && !fmt->sarif; i++) {   /* SARIF: at emit time */
         const char *p = sweep_result_path(r, i, path);
         if (fmt->json) {
             out_finding_json(o, p, &r->v[i]);

@@ -5,6 +5,7 @@
  * one piece, record it in the state, account it in the summary.
  */
 #include "cli.h"
+#include "output_sarif.h"
 #include "sweep.h"
 
 #include <stdlib.h>
@@ -26,9 +27,36 @@ struct run {
 
 /* Print one finished file's text and release what the report no longer
  * needs (the summary has its share already).  Called under run.mu. */
+/* --format sarif: the file's results and notifications into the one log
+ * (written in the order files are emitted, under run.mu). */
+static void emit_sarif(sarif_out *so, const sweep_result *x, const char *path)
+{
+    for (size_t k = 0; k < x->n; k++)
+        sarif_result(so, sweep_result_path(x, k, path), &x->v[k]);
+    if (x->rc == EXIT_USAGE) {
+        /* The first line of what was said on stderr, without the prefix. */
+        char msg[512] = "could not be scanned";
+        if (x->err_len) {
+            size_t n = x->err_len < sizeof msg - 1 ? x->err_len : sizeof msg - 1;
+            memcpy(msg, x->err, n);
+            msg[n] = 0;
+            msg[strcspn(msg, "\n")] = 0;
+        }
+        const char *m = strncmp(msg, "dumpscrub: ", 11) ? msg : msg + 11;
+        sarif_note(so, path, "error", m);
+    }
+    if (x->unproven) {
+        char note[600];
+        snprintf(note, sizeof note, "structure not fully read %s; not proven clean", x->unproven);
+        sarif_note(so, path, "warning", note);
+    }
+}
+
 static void emit(struct run *r, size_t i)
 {
     sweep_result *x = &r->res[i];
+    if (r->ro->fmt.sarif)
+        emit_sarif(r->ro->fmt.sarif, x, r->files.v[i].path);
     progress_lock(r->prog);
     if (x->out_len) {
         if (!r->ro->fmt.json && !r->header_done++)
