@@ -12,7 +12,8 @@
  *     +0  u32 Length = 0x28      +4 "KRSM" (bytes 4B 52 53 4D)
  *     +8  u32 Algid              +12 u32 ModBitLen    +16 8 bytes unknown
  *     +24 u64 pAlg               +32 u64 pKey -> SYMCRYPT_RSAKEY
- *  The prefilter is the 8 bytes 28 00 00 00 4B 52 53 4D (memmem).
+ *  The prefilter is the 8 bytes 28 00 00 00 4B 52 53 4D (memmem).  A
+ *  second anchor finds a key whose wrapper is gone (struct_anchor below).
  *
  *  SYMCRYPT_RSAKEY (microsoft/SymCrypt inc/symcrypt_internal.h): two
  *  versions exist.  Older builds (the layout dumpscan's structs.py parses)
@@ -76,7 +77,7 @@
 #include "detector.h"
 #include "verify.h"
 
-#define SC_SPAN 4096
+#define SC_SPAN (32u * 1024)  /* a whole RSA-16384 key object; no more than the others' */
 #define SC_MIN_BITS 256
 #define SC_MAX_BITS 16384
 #define SC_MAX_BYTES (SC_MAX_BITS / 8)
@@ -86,6 +87,8 @@
 #define SC_MAX_SEEN 32
 
 static const uint8_t krsm_tag[8] = { 0x28, 0, 0, 0, 'K', 'R', 'S', 'M' };
+/* type of a SYMCRYPT_DIVISOR ('gD' << 16) and of a SYMCRYPT_INT ('gI' << 16) */
+static const uint8_t div_tag[4] = { 0, 0, 'D', 'g' }, int_tag[4] = { 0, 0, 'I', 'g' };
 
 /* Field offsets of one SYMCRYPT_RSAKEY version. */
 typedef struct {
@@ -453,6 +456,47 @@ static int seen(sc_state *st, uint64_t kva)
     return 0;
 }
 
+/*
+ * The key without its wrapper (the KRSM object freed or overwritten, or
+ * SymCrypt used directly): SymCryptRsakeyCreate puts the modulus n right
+ * after the SYMCRYPT_RSAKEY (sizeof = 192 in both layouts, 32-aligned), so
+ * a MODULUS object M - found by its divisor's tag at M+64 and its int's at
+ * M+96 - whose vaddr minus 192 holds a struct with pmModulus == M is a key.
+ * Needs no pointer to reach the struct, so it also works when the wrapper
+ * is in another chunk of a streamed dump.
+ */
+static void struct_anchor(sc_state *st, ds_scan *s, const sc_view *v, size_t own)
+{
+    /* the struct starts in [0, own): its modulus up to 192 bytes later */
+    size_t want = own + SC_HDR_MAX + 64 + sizeof div_tag - 1;
+    const uint8_t *p = v->buf, *end = v->buf + (want < v->len ? want : v->len);
+    while ((size_t)(end - p) >= sizeof div_tag &&
+           (p = memmem(p, (size_t)(end - p), div_tag, sizeof div_tag)) != NULL) {
+        size_t i = (size_t)(p - v->buf);
+        p += sizeof div_tag;
+        if (i < 64)
+            continue;
+        uint64_t moff = v->base + i - 64, koff;
+        const uint8_t *it = sc_bytes(v, moff + 96, 4);
+        if (!it || memcmp(it, int_tag, 4) != 0)
+            continue;
+        const ds_region *r = ds_dump_region_at(v->dump, moff);
+        if (!r || !r->has_vaddr)
+            continue;
+        uint64_t mva = r->vaddr + (moff - r->file_off);
+        if (mva & 31 || mva < SC_HDR_MAX)
+            continue;
+        uint64_t kva = mva - SC_HDR_MAX;
+        const uint8_t *h = sc_va(v, kva, SC_HDR_MAX, &koff);
+        if (!h || koff < v->base || koff - v->base >= own)
+            continue;
+        for (int l = 0; l < 2; l++)
+            if (ld64(h + layouts[l].ptr + P_PM_MODULUS) == mva && !seen(st, kva) &&
+                try_key(st, s, v, kva, &layouts[l]))
+                break;
+    }
+}
+
 static void sc_scan(void *state, ds_scan *s, const uint8_t *buf, size_t own, size_t len,
                     uint64_t base)
 {
@@ -480,6 +524,7 @@ static void sc_scan(void *state, ds_scan *s, const uint8_t *buf, size_t own, siz
             if (try_key(st, s, &v, kva, &layouts[l]))
                 break;
     }
+    struct_anchor(st, s, &v, own);
 }
 
 const ds_detector ds_detector_symcrypt = {

@@ -227,6 +227,35 @@ static void found_tests(uint8_t *buf)
     check_found("streamed", buf, N, &f, &sp, 0, VA);
     ds_findings_free(&f);
 
+    /* no wrapper (its bytes overwritten): found from the struct itself,
+     * in whole-file and streamed scans; and streamed with the wrapper in
+     * another chunk than the key */
+    fill_random(buf, N);
+    plant(buf, 0x10008, 0x60000, 0, 0, &sp, 0);
+    fill_random(buf + 0x10008, 0x28);
+    CHECK("no wrapper", scan(buf, N, 0, 1, &f) == 0);
+    check_found("no wrapper", buf, N, &f, &sp, 0, VA);
+    ds_findings_free(&f);
+    fill_random(buf, N);
+    plant(buf, 0x10008, 0x60000 - 0x80, 0, 1, &sp, 0);   /* struct straddles a 64K chunk end */
+    fill_random(buf + 0x10008, 0x28);
+    CHECK("no wrapper, older layout, streamed", scan_opts(buf, N, 0, VA, 8, 65536, 1, 1, &f) == 0);
+    check_found("no wrapper, older layout, streamed", buf, N, &f, &sp, 0, VA);
+    ds_findings_free(&f);
+    fill_random(buf, N);
+    plant(buf, 0x10008, 0x90000, 0, 0, &sp, 0);
+    CHECK("streamed, wrapper in another chunk", scan_opts(buf, N, 0, VA, 8, 65536, 2, 1, &f) == 0);
+    check_found("streamed, wrapper in another chunk", buf, N, &f, &sp, 0, VA);
+    ds_findings_free(&f);
+    /* no wrapper and the objects away from the struct: not found (the
+     * struct anchor needs n right after the struct, as SymCrypt puts it) */
+    fill_random(buf, N);
+    plant(buf, 0x10008, 0x60000, 0x20000, 0, &sp, 0);
+    fill_random(buf + 0x10008, 0x28);
+    CHECK("no wrapper, objects elsewhere: scan", scan(buf, N, 0, 1, &f) == 0);
+    CHECK_EQ_U64("no wrapper, objects elsewhere: not found (documented limit)", 0, f.n);
+    ds_findings_free(&f);
+
     /* a 32-bit dump: the detector does not follow 64-bit pointers */
     CHECK("32-bit dump scan", scan_opts(buf, N, 0, VA, 4, 0, 1, 0, &f) == 0);
     CHECK_EQ_U64("32-bit dump: nothing", 0, f.n);
@@ -242,7 +271,9 @@ static void corrupt_case(uint8_t *buf, const char *what, int which)
     ds_findings f;
     const size_t wrap = 0x10008, key = 0x20000;
     fill_random(buf, N);
-    plant(buf, wrap, key, 0, 0, &sp, 0);
+    /* objects away from the struct when the wrapper is what is damaged:
+     * then the struct anchor cannot reach the key either */
+    plant(buf, wrap, key, which <= 2 ? 0x40000 : 0, 0, &sp, 0);
     switch (which) {
     case 0: put64at(buf + wrap + 32, VA + key + 8); break;            /* pKey off by 8 */
     case 1: put64at(buf + wrap + 32, 0x00007ff6deadbe00ULL); break;   /* unmapped */
@@ -316,11 +347,26 @@ static void negative_tests(uint8_t *buf)
                 put64at(buf + h + 64 + 8 * k, VA + ((x >> (k + 3)) % N & ~(uint64_t)31));
         }
     }
-    CHECK("KRSM tags with garbage: scan", scan(buf, N, 0, 1, &f) == 0);
-    CHECK_EQ_U64("KRSM tags with garbage: no finding", 0, f.n);
+    /* MODULUS-shaped objects (divisor and int tags) after struct-shaped
+     * headers whose pmModulus points to them, with random values */
+    for (size_t at = 2048; at + 1024 < N; at += 4096) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t m = at + 192;
+        memcpy(buf + m + 64, "\0\0Dg", 4);
+        memcpy(buf + m + 96, "\0\0Ig", 4);
+        scl_put32(buf + m + 4, 4);
+        scl_put32(buf + m + 68, 4);
+        scl_put32(buf + m + 100, 4);
+        scl_put32(buf + m + 104, 320);
+        scl_put32(buf + m + 8, 672);
+        memcpy(buf + at, buf + (at - 2048 + 64), 192);   /* a header from above, or junk */
+        put64at(buf + at + ((x & 1) ? 120 : 112), VA + m);
+    }
+    CHECK("KRSM tags and MODULUS shapes with garbage: scan", scan(buf, N, 0, 1, &f) == 0);
+    CHECK_EQ_U64("KRSM tags and MODULUS shapes with garbage: no finding", 0, f.n);
     ds_findings_free(&f);
-    CHECK("KRSM tags with garbage, small chunks: scan", scan(buf, N, 4096 + 8, 2, &f) == 0);
-    CHECK_EQ_U64("KRSM tags with garbage, small chunks: no finding", 0, f.n);
+    CHECK("KRSM tags and MODULUS shapes with garbage, small chunks: scan", scan(buf, N, 4096 + 8, 2, &f) == 0);
+    CHECK_EQ_U64("KRSM tags and MODULUS shapes with garbage, small chunks: no finding", 0, f.n);
     ds_findings_free(&f);
 }
 
