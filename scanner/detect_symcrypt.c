@@ -12,8 +12,8 @@
  *     +0  u32 Length = 0x28      +4 "KRSM" (bytes 4B 52 53 4D)
  *     +8  u32 Algid              +12 u32 ModBitLen    +16 8 bytes unknown
  *     +24 u64 pAlg               +32 u64 pKey -> SYMCRYPT_RSAKEY
- *  The prefilter is the 8 bytes 28 00 00 00 4B 52 53 4D (memmem).  A
- *  second anchor finds a key whose wrapper is gone (struct_anchor below).
+ *  The prefilter is the 8 bytes 28 00 00 00 4B 52 53 4D at a 16-aligned
+ *  vaddr (heap blocks are).  A second anchor finds a key whose wrapper is gone (from_modulus).
  *
  *  SYMCRYPT_RSAKEY (microsoft/SymCrypt inc/symcrypt_internal.h): two
  *  versions exist.  Older builds (the layout dumpscan's structs.py parses)
@@ -66,6 +66,12 @@
  * tag is checked, and every pointer is translated through the region map
  * with its whole extent inside one region.  When the dump is streamed (no
  * whole-file view) pointers are followed only inside the current chunk.
+ *
+ * Cost (1 GiB buffer of libcrypto, python3, libhs and a word list with zero
+ * gaps, mapped as one heap region; this detector alone, one core, page
+ * cache, shared noisy machine, best of 3): 0.10 s, about 10 GB/s; a pass
+ * touching every cache line of the same buffer took 0.08 s.  No KRSM word
+ * or divisor tag survived there, so no pointer was followed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -86,9 +92,11 @@
 #define SC_HDR_MAX 192
 #define SC_MAX_SEEN 32
 
-static const uint8_t krsm_tag[8] = { 0x28, 0, 0, 0, 'K', 'R', 'S', 'M' };
+/* 28 00 00 00 4B 52 53 4D as a little-endian word */
+#define SC_KRSM_WORD 0x4D53524B00000028ULL
 /* type of a SYMCRYPT_DIVISOR ('gD' << 16) and of a SYMCRYPT_INT ('gI' << 16) */
-static const uint8_t div_tag[4] = { 0, 0, 'D', 'g' }, int_tag[4] = { 0, 0, 'I', 'g' };
+#define SC_DIV_TYPE 0x67440000u
+#define SC_INT_TYPE 0x67490000u
 
 /* Field offsets of one SYMCRYPT_RSAKEY version. */
 typedef struct {
@@ -456,47 +464,71 @@ static int seen(sc_state *st, uint64_t kva)
     return 0;
 }
 
+/* Follow a KRSM wrapper at file offset woff (its 8 tag bytes checked). */
+static void from_wrapper(sc_state *st, ds_scan *s, const sc_view *v, uint64_t woff)
+{
+    const uint8_t *w = sc_bytes(v, woff, SC_WRAP_LEN);
+    if (!w)
+        return;
+    uint32_t modbits = ld32(w + 12);
+    uint64_t kva = ld64(w + 32);
+    if (modbits < SC_MIN_BITS || modbits > SC_MAX_BITS || !kva || kva & 7 || seen(st, kva))
+        return;
+    for (int l = 0; l < 2; l++)
+        if (try_key(st, s, v, kva, &layouts[l]))
+            return;
+}
+
 /*
  * The key without its wrapper (the KRSM object freed or overwritten, or
  * SymCrypt used directly): SymCryptRsakeyCreate puts the modulus n right
  * after the SYMCRYPT_RSAKEY (sizeof = 192 in both layouts, 32-aligned), so
- * a MODULUS object M - found by its divisor's tag at M+64 and its int's at
- * M+96 - whose vaddr minus 192 holds a struct with pmModulus == M is a key.
- * Needs no pointer to reach the struct, so it also works when the wrapper
- * is in another chunk of a streamed dump.
+ * a MODULUS object at mva - found by its divisor's type word at mva+64 and
+ * its int's at mva+96 - whose mva - 192 holds a struct with pmModulus ==
+ * mva is a key.  Needs no pointer to reach the struct, so it also works
+ * when the wrapper is in another chunk of a streamed dump.  Reported by the
+ * chunk that holds the struct's first byte in its own part.
  */
-static void struct_anchor(sc_state *st, ds_scan *s, const sc_view *v, size_t own)
+static void from_modulus(sc_state *st, ds_scan *s, const sc_view *v, size_t own, uint64_t moff,
+                         uint64_t mva)
 {
-    /* the struct starts in [0, own): its modulus up to 192 bytes later */
-    size_t want = own + SC_HDR_MAX + 64 + sizeof div_tag - 1;
-    const uint8_t *p = v->buf, *end = v->buf + (want < v->len ? want : v->len);
-    while ((size_t)(end - p) >= sizeof div_tag &&
-           (p = memmem(p, (size_t)(end - p), div_tag, sizeof div_tag)) != NULL) {
-        size_t i = (size_t)(p - v->buf);
-        p += sizeof div_tag;
-        if (i < 64)
-            continue;
-        uint64_t moff = v->base + i - 64, koff;
-        const uint8_t *it = sc_bytes(v, moff + 96, 4);
-        if (!it || memcmp(it, int_tag, 4) != 0)
-            continue;
-        const ds_region *r = ds_dump_region_at(v->dump, moff);
-        if (!r || !r->has_vaddr)
-            continue;
-        uint64_t mva = r->vaddr + (moff - r->file_off);
-        if (mva & 31 || mva < SC_HDR_MAX)
-            continue;
-        uint64_t kva = mva - SC_HDR_MAX;
-        const uint8_t *h = sc_va(v, kva, SC_HDR_MAX, &koff);
-        if (!h || koff < v->base || koff - v->base >= own)
-            continue;
-        for (int l = 0; l < 2; l++)
-            if (ld64(h + layouts[l].ptr + P_PM_MODULUS) == mva && !seen(st, kva) &&
-                try_key(st, s, v, kva, &layouts[l]))
-                break;
-    }
+    uint64_t koff;
+    const uint8_t *it = sc_bytes(v, moff + 96, 4);
+    if (!it || ld32(it) != SC_INT_TYPE || mva < SC_HDR_MAX)
+        return;
+    uint64_t kva = mva - SC_HDR_MAX;
+    const uint8_t *h = sc_va(v, kva, SC_HDR_MAX, &koff);
+    if (!h || koff < v->base || koff - v->base >= own)
+        return;
+    for (int l = 0; l < 2; l++)
+        if (ld64(h + layouts[l].ptr + P_PM_MODULUS) == mva && !seen(st, kva) &&
+            try_key(st, s, v, kva, &layouts[l]))
+            return;
 }
 
+/* File offset where the first region starting after off begins, or
+ * UINT64_MAX (regions are sorted by file offset). */
+static uint64_t next_region(const ds_dump *d, uint64_t off)
+{
+    size_t lo = 0, hi = d->nregions;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (d->regions[mid].file_off <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < d->nregions ? d->regions[lo].file_off : UINT64_MAX;
+}
+
+/*
+ * One pass over the words of the chunk that are 16-aligned in the process's
+ * address space (every Windows x64 heap block is: MEMORY_ALLOCATION_ALIGNMENT
+ * is 16; SymCrypt objects are 32-aligned), region by region: a word equal
+ * to the KRSM wrapper's first 8 bytes, or - 32-aligned - a divisor's type
+ * word.  One load and two compares per 16 bytes; memmem was ten times
+ * slower on zero-heavy dumps (both needles start with zero bytes).
+ */
 static void sc_scan(void *state, ds_scan *s, const uint8_t *buf, size_t own, size_t len,
                     uint64_t base)
 {
@@ -506,25 +538,35 @@ static void sc_scan(void *state, ds_scan *s, const uint8_t *buf, size_t own, siz
     sc_view v = { .dump = ds_scan_dump(s), .buf = buf, .len = len, .base = base };
     v.whole = ds_scan_whole(s, &v.whole_len);
     st->nseen = 0;
-    /* Tag starts in [0, own); the 8 tag bytes may run into the overlap. */
-    size_t lim = own + sizeof krsm_tag - 1 < len ? own + sizeof krsm_tag - 1 : len;
-    const uint8_t *p = buf, *end = buf + lim;
-    while ((size_t)(end - p) >= sizeof krsm_tag &&
-           (p = memmem(p, (size_t)(end - p), krsm_tag, sizeof krsm_tag)) != NULL) {
-        uint64_t woff = base + (uint64_t)(p - buf);
-        p += 4;   /* past the length: the next wrapper cannot overlap this tag */
-        const uint8_t *w = sc_bytes(&v, woff, SC_WRAP_LEN);
-        if (!w)
-            continue;
-        uint32_t modbits = ld32(w + 12);
-        uint64_t kva = ld64(w + 32);
-        if (modbits < SC_MIN_BITS || modbits > SC_MAX_BITS || !kva || kva & 7 || seen(st, kva))
-            continue;
-        for (int l = 0; l < 2; l++)
-            if (try_key(st, s, &v, kva, &layouts[l]))
+    /* wrappers start in [0, own); a struct starting in own has its
+     * divisor type word up to 192 + 64 bytes later */
+    size_t lim = own + SC_HDR_MAX + 64 + 8 < len ? own + SC_HDR_MAX + 64 + 8 : len;
+    for (size_t i = 0; i + 8 <= lim;) {
+        uint64_t off = base + i;
+        const ds_region *r = ds_dump_region_at(v.dump, off);
+        if (!r || !r->has_vaddr) {
+            uint64_t nx = next_region(v.dump, off);
+            if (nx == UINT64_MAX || nx <= off || nx - base >= lim)
                 break;
+            i = (size_t)(nx - base);
+            continue;
+        }
+        uint64_t rend = r->file_off + r->file_size;
+        size_t end = rend - base < lim ? (size_t)(rend - base) : lim;
+        uint64_t va = r->vaddr + (off - r->file_off);
+        for (size_t j = i + (size_t)((16 - (va & 15)) & 15); j + 8 <= end; j += 16) {
+            uint64_t w = ld64(buf + j);
+            if (w == SC_KRSM_WORD) {
+                if (j < own)
+                    from_wrapper(st, s, &v, base + j);
+            } else if ((uint32_t)w == SC_DIV_TYPE && j >= 64) {
+                uint64_t vj = r->vaddr + (base + j - r->file_off);
+                if (!(vj & 31))
+                    from_modulus(st, s, &v, own, base + j - 64, vj - 64);
+            }
+        }
+        i = end > i ? end : i + 1;
     }
-    struct_anchor(st, s, &v, own);
 }
 
 const ds_detector ds_detector_symcrypt = {

@@ -182,19 +182,19 @@ static void found_tests(uint8_t *buf)
         char what[80];
         snprintf(what, sizeof what, "%s layout", older ? "older" : "current");
         fill_random(buf, N);
-        plant(buf, 0x10008, 0x20000, 0, older, &sp, 0);
+        plant(buf, 0x10010, 0x20000, 0, older, &sp, 0);
         CHECK(what, scan(buf, N, 0, 1, &f) == 0);
         check_found(what, buf, N, &f, &sp, 0, VA);
         ds_findings_free(&f);
     }
 
-    /* wrapper, struct and objects in different chunks; the tag straddles a
+    /* wrapper, struct and objects in different chunks; the wrapper straddles a
      * chunk boundary; an object straddles another */
     static const struct { size_t chunk; int jobs; } runs[] = {
         { 65536, 1 }, { 65536, 2 }, { 4096 * 5 + 8, 3 },
     };
     fill_random(buf, N);
-    plant(buf, 0x40000 - 6, 0x80020, 0xc0000 - 0x18, 0, &sp, 0);
+    plant(buf, 0x40000 - 16, 0x80020, 0xc0000 - 0x18, 0, &sp, 0);
     for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
         char what[80];
         snprintf(what, sizeof what, "across chunks (chunk=%zu jobs=%d)", runs[r].chunk,
@@ -231,27 +231,27 @@ static void found_tests(uint8_t *buf)
      * in whole-file and streamed scans; and streamed with the wrapper in
      * another chunk than the key */
     fill_random(buf, N);
-    plant(buf, 0x10008, 0x60000, 0, 0, &sp, 0);
-    fill_random(buf + 0x10008, 0x28);
+    plant(buf, 0x10010, 0x60000, 0, 0, &sp, 0);
+    fill_random(buf + 0x10010, 0x28);
     CHECK("no wrapper", scan(buf, N, 0, 1, &f) == 0);
     check_found("no wrapper", buf, N, &f, &sp, 0, VA);
     ds_findings_free(&f);
     fill_random(buf, N);
-    plant(buf, 0x10008, 0x60000 - 0x80, 0, 1, &sp, 0);   /* struct straddles a 64K chunk end */
-    fill_random(buf + 0x10008, 0x28);
+    plant(buf, 0x10010, 0x60000 - 0x80, 0, 1, &sp, 0);   /* struct straddles a 64K chunk end */
+    fill_random(buf + 0x10010, 0x28);
     CHECK("no wrapper, older layout, streamed", scan_opts(buf, N, 0, VA, 8, 65536, 1, 1, &f) == 0);
     check_found("no wrapper, older layout, streamed", buf, N, &f, &sp, 0, VA);
     ds_findings_free(&f);
     fill_random(buf, N);
-    plant(buf, 0x10008, 0x90000, 0, 0, &sp, 0);
+    plant(buf, 0x10010, 0x90000, 0, 0, &sp, 0);
     CHECK("streamed, wrapper in another chunk", scan_opts(buf, N, 0, VA, 8, 65536, 2, 1, &f) == 0);
     check_found("streamed, wrapper in another chunk", buf, N, &f, &sp, 0, VA);
     ds_findings_free(&f);
     /* no wrapper and the objects away from the struct: not found (the
      * struct anchor needs n right after the struct, as SymCrypt puts it) */
     fill_random(buf, N);
-    plant(buf, 0x10008, 0x60000, 0x20000, 0, &sp, 0);
-    fill_random(buf + 0x10008, 0x28);
+    plant(buf, 0x10010, 0x60000, 0x20000, 0, &sp, 0);
+    fill_random(buf + 0x10010, 0x28);
     CHECK("no wrapper, objects elsewhere: scan", scan(buf, N, 0, 1, &f) == 0);
     CHECK_EQ_U64("no wrapper, objects elsewhere: not found (documented limit)", 0, f.n);
     ds_findings_free(&f);
@@ -269,7 +269,7 @@ static void corrupt_case(uint8_t *buf, const char *what, int which)
 {
     scl_spans sp;
     ds_findings f;
-    const size_t wrap = 0x10008, key = 0x20000;
+    const size_t wrap = 0x10010, key = 0x20000;
     fill_random(buf, N);
     /* objects away from the struct when the wrapper is what is damaged:
      * then the struct anchor cannot reach the key either */
