@@ -4,7 +4,7 @@
  * dump's region map.  Detector id "symcrypt-rsakey".
  *
  * Target: 64-bit little-endian Windows processes (x64 minidumps; ARM64's
- * 32-byte digits are accepted too).  Layouts implemented, and where each
+ * 32-byte digits are accepted too, but only the x64 layout is tested).  Layouts implemented, and where each
  * fact comes from:
  *
  *  KRSM wrapper (bcrypt's key object; daddycocoaman/dumpscan,
