@@ -4,8 +4,8 @@
  * dump's region map.  Detector id "symcrypt-rsakey".
  *
  * Target: 64-bit little-endian Windows processes (x64 minidumps; ARM64's
- * 32-byte digits are accepted too, but only the x64 layout is tested).  Layouts implemented, and where each
- * fact comes from:
+ * 32-byte digits are accepted too, but only the x64 layout is tested).
+ * Layouts implemented, and where each fact comes from:
  *
  *  KRSM wrapper (bcrypt's key object; daddycocoaman/dumpscan,
  *  dumpscan/common/structs.py MSCRYPT_RSAKEY, and FORMATS.md):
@@ -13,7 +13,9 @@
  *     +8  u32 Algid              +12 u32 ModBitLen    +16 8 bytes unknown
  *     +24 u64 pAlg               +32 u64 pKey -> SYMCRYPT_RSAKEY
  *  The prefilter is the 8 bytes 28 00 00 00 4B 52 53 4D at a 16-aligned
- *  vaddr (heap blocks are).  A second anchor finds a key whose wrapper is gone (from_modulus).
+ *  vaddr (heap blocks are: winnt.h MEMORY_ALLOCATION_ALIGNMENT is 16 on
+ *  64-bit Windows).  A second anchor finds a key whose wrapper is gone
+ *  (from_modulus).
  *
  *  SYMCRYPT_RSAKEY (microsoft/SymCrypt inc/symcrypt_internal.h): two
  *  versions exist.  Older builds (the layout dumpscan's structs.py parses)
@@ -523,8 +525,8 @@ static uint64_t next_region(const ds_dump *d, uint64_t off)
 
 /*
  * One pass over the words of the chunk that are 16-aligned in the process's
- * address space (every Windows x64 heap block is: MEMORY_ALLOCATION_ALIGNMENT
- * is 16; SymCrypt objects are 32-aligned), region by region: a word equal
+ * address space (every Windows x64 heap block is, and SymCrypt objects
+ * are 32-aligned), region by region: a word equal
  * to the KRSM wrapper's first 8 bytes, or - 32-aligned - a divisor's type
  * word.  One load and two compares per 16 bytes; memmem was ten times
  * slower on zero-heavy dumps (both needles start with zero bytes).
