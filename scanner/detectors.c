@@ -5,6 +5,7 @@
 #include "detector.h"
 
 /* detector externs (one per module) */
+extern const ds_detector ds_detector_symcrypt;
 extern const ds_detector ds_detector_rsamem;
 extern const ds_detector ds_detector_rules;
 extern const ds_detector ds_detector_aes;
@@ -17,6 +18,7 @@ extern const ds_detector ds_detector_winblob;
 
 const ds_detector *const ds_detectors[] = {
     /* detector registry entries */
+    &ds_detector_symcrypt,
     &ds_detector_rsamem,
     &ds_detector_rules,
     &ds_detector_aes,
