@@ -91,7 +91,7 @@ build-asan/obj/%.o: %.c $(BOOTSTRAP) $(wildcard scanner/*.h scrubber/*.h cli/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -c -o $@ $<
 
-build-asan/tests/%: tests/unit/%.c build-asan/libdumpscrub.a tests/unit/check.h
+build-asan/tests/%: tests/unit/%.c build-asan/libdumpscrub.a $(wildcard tests/unit/*.h corpus/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ASAN_FLAGS) -Itests/unit -o $@ $< build-asan/libdumpscrub.a $(PKG_LIBS)
 
@@ -112,7 +112,7 @@ build-fuzz/obj/%.o: %.c $(BOOTSTRAP) $(wildcard scanner/*.h scrubber/*.h)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 build-fuzz/libdumpscrub-fuzz.a: $(FOBJ)
 	ar rcs $@ $^
-build-fuzz/%: fuzz/%.c build-fuzz/libdumpscrub-fuzz.a
+build-fuzz/%: fuzz/%.c build-fuzz/libdumpscrub-fuzz.a $(wildcard corpus/*.h)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build-fuzz/libdumpscrub-fuzz.a $(PKG_LIBS)
 
 # Each target for FUZZ_SECONDS, seeded with the external corpus.
