@@ -38,9 +38,9 @@ static const char hook_usage[] =
     "clear: the second pass reads an anonymous spool encrypted under a key\n"
     "that exists only in memory.  `dumpscrub install-hook` sets it up.\n"
     "\n"
-    "  --out-dir DIR          where scrubbed cores go (created 0700 if missing;\n"
+    "  -o, --out-dir DIR      where scrubbed cores go (created 0700 if missing;\n"
     "                         no component may be a symlink)\n"
-    "  --report-dir DIR       also write a JSON report per crash there\n"
+    "  -r, --report-dir DIR   also write a JSON report per crash there\n"
     "  --compress zstd|gzip|none   output compression (default zstd)\n"
     "  --pipe-to 'CMD ARGS'   after publishing, run CMD (absolute path) with ARGS\n"
     "                         (% specifiers expanded: %P %p %i %I %u %g %s %t %e\n"
@@ -53,11 +53,12 @@ static const char hook_usage[] =
     "  --max-memory SIZE      memory budget for buffers (default 256M; K, M, G)\n"
     "  --confidence LEVEL     scrub findings at or above (default likely)\n"
     "  --fill HEX             byte pattern written over secrets (default 00)\n"
-    "  --log-file FILE        also append the log lines to FILE (syslog always)\n"
+    "  -l, --log-file FILE    also append the log lines to FILE (syslog always)\n"
     "  --rules FILE, --no-default-rules   pattern rules as for scan\n"
     "\n"
     "After --: the kernel's %P %i %u %g %s %t %e (pid, tid, uid, gid, signal,\n"
     "time, executable name); only %P is required when run by hand.\n"
+    "The kernel takes at most 127 bytes of core_pattern: the short options help.\n"
     "Exit: 0 stored scrubbed, 2 failed (nothing or metadata only stored).\n";
 
 /* Files the kernel left closed would otherwise be the first ones opened
@@ -156,8 +157,8 @@ static int parse_size(const char *s, size_t *out)
     return 0;
 }
 
-enum { O_OUT = 0x2000, O_REPORT, O_COMPRESS, O_PIPE, O_PIPE_PREV, O_STATE, O_ONERR,
-       O_MAXMEM, O_CONF, O_FILL, O_LOG };
+enum { O_COMPRESS = 0x2000, O_PIPE, O_PIPE_PREV, O_STATE, O_ONERR,
+       O_MAXMEM, O_CONF, O_FILL };
 
 int cmd_hook(int argc, char **argv)
 {
@@ -166,8 +167,8 @@ int cmd_hook(int argc, char **argv)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     static const struct option lo[] = {
-        { "out-dir", required_argument, NULL, O_OUT },
-        { "report-dir", required_argument, NULL, O_REPORT },
+        { "out-dir", required_argument, NULL, 'o' },
+        { "report-dir", required_argument, NULL, 'r' },
         { "compress", required_argument, NULL, O_COMPRESS },
         { "pipe-to", required_argument, NULL, O_PIPE },
         { "pipe-to-previous", no_argument, NULL, O_PIPE_PREV },
@@ -176,7 +177,7 @@ int cmd_hook(int argc, char **argv)
         { "max-memory", required_argument, NULL, O_MAXMEM },
         { "confidence", required_argument, NULL, O_CONF },
         { "fill", required_argument, NULL, O_FILL },
-        { "log-file", required_argument, NULL, O_LOG },
+        { "log-file", required_argument, NULL, 'l' },
         { "help", no_argument, NULL, 'h' },
         CLI_SCAN_LONGOPTS,
         { NULL, 0, NULL, 0 }
@@ -190,14 +191,14 @@ int cmd_hook(int argc, char **argv)
     memset(&sa, 0, sizeof sa);
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "ho:r:l:", lo, NULL)) != -1) {
         switch (opt) {
-        case O_OUT: out_dir = optarg; break;
-        case O_REPORT: report_dir = optarg; break;
+        case 'o': out_dir = optarg; break;
+        case 'r': report_dir = optarg; break;
         case O_PIPE: pipe_to = optarg; break;
         case O_PIPE_PREV: pipe_prev = 1; break;
         case O_STATE: state_dir = optarg; break;
-        case O_LOG: log_file = optarg; break;
+        case 'l': log_file = optarg; break;
         case O_COMPRESS:
             if (!strcmp(optarg, "zstd")) ho.comp = DS_COMP_ZSTD;
             else if (!strcmp(optarg, "gzip")) ho.comp = DS_COMP_GZIP;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -20,6 +21,7 @@
 #define ECHO_OV ((size_t)64 << 10)     /* > longest component text (RSA-16384 d as hex) */
 #define KEY_MAX ((size_t)1 << 20)      /* findings longer than this add no echo needles */
 #define PREFIX_MAX ((size_t)8 << 20)
+#define RAW_ECHO_MAX 4096              /* a verified secret's own bytes as an echo needle */
 
 void ds_hook_opts_init(ds_hook_opts *o)
 {
@@ -82,6 +84,33 @@ static ssize_t read_full(int fd, uint8_t *p, size_t n)
 
 #include <elf.h>
 
+/* Zero the contents of every note but those a backtrace needs: general
+ * registers (NT_PRSTATUS), process info, signal info, auxv, mapped files.
+ * FP and vector registers (NT_FPREGSET, NT_X86_XSTATE...) go: memcpy and
+ * AES-NI leave secret bytes in them. */
+static void keep_general_notes(uint8_t *p, size_t n)
+{
+    size_t at = 0;
+    while (n - at >= 12) {
+        uint32_t namesz, descsz, type;
+        memcpy(&namesz, p + at, 4);
+        memcpy(&descsz, p + at + 4, 4);
+        memcpy(&type, p + at + 8, 4);
+        size_t name_end = at + 12 + (((size_t)namesz + 3) & ~(size_t)3);
+        if (name_end > n || descsz > n - name_end) {
+            memset(p + at, 0, n - at);      /* malformed: keep nothing */
+            return;
+        }
+        if (type != NT_PRSTATUS && type != NT_PRPSINFO && type != NT_SIGINFO &&
+            type != NT_AUXV && type != NT_FILE)
+            memset(p + name_end, 0, descsz);
+        size_t next = name_end + (((size_t)descsz + 3) & ~(size_t)3);
+        if (next > n)
+            return;
+        at = next;
+    }
+}
+
 int ds_core_metadata(const uint8_t *p, size_t len, uint8_t **out, size_t *outlen)
 {
     *out = NULL;
@@ -96,57 +125,48 @@ int ds_core_metadata(const uint8_t *p, size_t len, uint8_t **out, size_t *outlen
         eh.e_ident[EI_DATA] != (little ? ELFDATA2LSB : ELFDATA2MSB) || eh.e_type != ET_CORE ||
         eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum == PN_XNUM)
         return -1;
-    uint64_t ph_end = eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr);
-    if (eh.e_phoff < sizeof eh || eh.e_phoff > len || ph_end > len)
+    uint64_t phsize = (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr);
+    if (eh.e_phoff < sizeof eh || eh.e_phoff > len || phsize > len - eh.e_phoff)
         return -1;
-    uint64_t end = ph_end;
+    /* Layout: ELF header, program headers, then the notes one after the
+     * other (a gcore core has them at its end, a kernel core at its start). */
+    uint64_t total = sizeof eh + phsize;
     for (unsigned i = 0; i < eh.e_phnum; i++) {
         Elf64_Phdr ph;
         memcpy(&ph, p + eh.e_phoff + i * sizeof ph, sizeof ph);
         if (ph.p_type != PT_NOTE)
             continue;
         if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset)
-            return -1;       /* notes beyond what we hold: not complete */
-        if (ph.p_offset + ph.p_filesz > end)
-            end = ph.p_offset + ph.p_filesz;
+            return -1;       /* notes beyond what we hold */
+        total += (ph.p_filesz + 3) & ~(uint64_t)3;
     }
-    uint8_t *m = malloc((size_t)end);
+    uint8_t *m = calloc(1, (size_t)total);
     if (!m)
         return -1;
-    memcpy(m, p, (size_t)end);
-    for (unsigned i = 0; i < eh.e_phnum; i++) {
-        Elf64_Phdr ph;
-        uint8_t *at = m + eh.e_phoff + i * sizeof ph;
-        memcpy(&ph, at, sizeof ph);
-        if (ph.p_type == PT_LOAD) {
-            ph.p_offset = end;     /* no bytes in the file: gdb reads it as absent */
-            ph.p_filesz = 0;
-            memcpy(at, &ph, sizeof ph);
-        } else if (ph.p_type != PT_NOTE && ph.p_offset + ph.p_filesz > end) {
-            ph.p_filesz = 0;
-            memcpy(at, &ph, sizeof ph);
-        }
-    }
-    /* Anything between the program headers and the notes that is not a
-     * note (padding) is zeroed. */
-    uint8_t *keep = calloc(1, (size_t)end);
-    if (!keep) {
-        free(m);
-        return -1;
-    }
-    memset(keep, 1, (size_t)ph_end);
+    Elf64_Ehdr nh = eh;
+    nh.e_phoff = sizeof nh;
+    nh.e_shoff = 0;
+    nh.e_shnum = 0;
+    nh.e_shstrndx = 0;
+    memcpy(m, &nh, sizeof nh);
+    uint64_t at = sizeof eh + phsize;
     for (unsigned i = 0; i < eh.e_phnum; i++) {
         Elf64_Phdr ph;
         memcpy(&ph, p + eh.e_phoff + i * sizeof ph, sizeof ph);
-        if (ph.p_type == PT_NOTE)
-            memset(keep + ph.p_offset, 1, (size_t)ph.p_filesz);
+        if (ph.p_type == PT_NOTE) {
+            memcpy(m + at, p + ph.p_offset, (size_t)ph.p_filesz);
+            keep_general_notes(m + at, (size_t)ph.p_filesz);
+            ph.p_offset = at;
+            at += (ph.p_filesz + 3) & ~(uint64_t)3;
+        } else {
+            /* No memory at all: present in the map, absent from the file. */
+            ph.p_offset = total;
+            ph.p_filesz = 0;
+        }
+        memcpy(m + sizeof eh + i * sizeof ph, &ph, sizeof ph);
     }
-    for (uint64_t i = 0; i < end; i++)
-        if (!keep[i])
-            m[i] = 0;
-    free(keep);
     *out = m;
-    *outlen = (size_t)end;
+    *outlen = (size_t)total;
     return 0;
 }
 
@@ -167,7 +187,11 @@ static void store_metadata(const ds_hook_opts *o, const uint8_t *prefix, size_t 
     ds_spans sp = { 0 };
     ds_safe_out out = { .fd = -1, .dirfd = -1 };
     char target[128], err[256];
-    if (ds_scan_memory(m, mlen, NULL, &so, &f) < 0 ||
+    ds_dump raw;
+    ds_dump_init(&raw, mlen);
+    int src = ds_scan_memory(m, mlen, &raw, &so, &f);
+    ds_dump_free(&raw);
+    if (src < 0 ||
         ds_spans_build(&sp, &f, DS_CONF_POSSIBLE, mlen) < 0)
         goto done;
     size_t cur = 0;
@@ -244,6 +268,33 @@ static void fill_span(uint8_t *p, size_t n, const ds_fill *fill)
         p[i] = fill->b[i % fill->n];
 }
 
+/* The base64 body of a PEM text (without its armor lines, which are the
+ * same in every key): 1 with [*off, *off + *len), else 0. */
+static int pem_body(const uint8_t *p, size_t n, size_t *off, size_t *len)
+{
+    static const char begin[] = "-----BEGIN ", end[] = "-----END ";
+    if (n < 64 || memcmp(p, begin, sizeof begin - 1) != 0)
+        return 0;
+    const uint8_t *nl = memchr(p, '\n', n);
+    if (!nl)
+        return 0;
+    size_t a = (size_t)(nl - p) + 1, b = a;
+    while (b + sizeof end - 1 <= n && memcmp(p + b, end, sizeof end - 1) != 0)
+        b++;
+    if (b + sizeof end - 1 > n || b - a < 32)
+        return 0;
+    *off = a;
+    *len = b - a;
+    return 1;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 /* ---- the job ----------------------------------------------------------------- */
 
 int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
@@ -252,6 +303,7 @@ int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
     ds_dump_init(&r->dump, 0);
     r->outcome = "dropped";
     char err[512] = "";
+    double t0 = now_s();
 
     size_t budget = o->max_memory ? o->max_memory : (size_t)256 << 20;
     size_t pfx_cap = budget / 8 < PREFIX_MAX ? budget / 8 : PREFIX_MAX;
@@ -350,6 +402,8 @@ int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
     ds_stream_free(st);
     st = NULL;
     r->dump.file_size = r->in_size;
+    double t1 = now_s();
+    r->t_pass1 = t1 - t0;
     if (r->in_size == 0) {
         fail(r, "read", "empty core");
         goto out;
@@ -370,7 +424,18 @@ int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
         }
         ds_finding at0 = *f;
         at0.offset = 0;
+        size_t before = ds_echo_keys(echo);
         int erc = ds_echo_add_finding(echo, keybuf, (size_t)f->length, &at0);
+        /* Nothing to parse (BIGNUM limbs, a key schedule): the verified
+         * bytes themselves are the secret whose copies must go. */
+        if (erc == 0 && ds_echo_keys(echo) == before && f->confidence == DS_CONF_VERIFIED &&
+            f->length <= RAW_ECHO_MAX)
+            erc = ds_echo_add_raw(echo, keybuf, (size_t)f->length, &at0);
+        /* A PEM key's text leaves pieces of itself too: in the vector
+         * registers of the notes (memcpy), in freed stdio buffers. */
+        size_t bo, bn;
+        if (erc == 0 && pem_body(keybuf, (size_t)f->length, &bo, &bn))
+            erc = ds_echo_add_raw(echo, keybuf + bo, bn, &at0);
         OPENSSL_cleanse(keybuf, (size_t)f->length);
         if (erc < 0) {
             fail(r, "scan", "out of memory");
@@ -487,6 +552,7 @@ int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
     }
     r->published = 1;
     r->outcome = r->redacted ? "scrubbed" : "clean";
+    r->t_pass2 = now_s() - t1;
 out:
     if (sink_open)
         ds_sink_free(&sink);

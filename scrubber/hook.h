@@ -57,6 +57,7 @@ typedef struct {
     int verified;             /* the redacted bytes were scanned again: clean */
     int published;            /* the scrubbed core is under opts.name */
     int meta_published;       /* the metadata-only file is under opts.meta_name */
+    double t_pass1, t_pass2;  /* seconds: stream -> scan + spool; spool -> output */
 } ds_hook_result;
 
 void ds_hook_opts_init(ds_hook_opts *o);
