@@ -111,12 +111,12 @@ int hook_report_write(int report_dirfd, const char *name, const hook_outcome *o)
         fputs("null", fp);
     fprintf(fp, ",\"size\":%llu,\"out_size\":%llu,\"redacted\":%llu,\"verified\":%s,"
             "\"structure_complete\":%s,\"echo_keys\":%zu,\"seconds\":%.3f,\"pass1_seconds\":%.3f,"
-            "\"pass2_seconds\":%.3f,\"peak_rss_kib\":%ld,"
+            "\"pass2_seconds\":%.3f,\"spooled\":%s,\"peak_rss_kib\":%ld,"
             "\"error\":",
             (unsigned long long)r->in_size, (unsigned long long)r->out_size,
             (unsigned long long)r->redacted, r->verified ? "true" : "false",
             r->structure_complete ? "true" : "false", r->echo_keys, o->seconds, r->t_pass1,
-            r->t_pass2, o->peak_rss_kib);
+            r->t_pass2, r->spooled ? "true" : "false", o->peak_rss_kib);
     if (r->rc < 0) {
         char e[700];
         snprintf(e, sizeof e, "%s: %s", r->stage ? r->stage : "?", r->err);

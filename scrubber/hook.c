@@ -20,7 +20,7 @@
 #define REC ((size_t)1 << 20)          /* spool record and read unit */
 #define ECHO_OV ((size_t)64 << 10)     /* > longest component text (RSA-16384 d as hex) */
 #define KEY_MAX ((size_t)1 << 20)      /* findings longer than this add no echo needles */
-#define PREFIX_MAX ((size_t)8 << 20)
+#define PREFIX_MAX ((size_t)64 << 20)    /* a core up to this size is done in memory */
 #define RAW_ECHO_MAX 4096              /* a verified secret's own bytes as an echo needle */
 
 void ds_hook_opts_init(ds_hook_opts *o)
@@ -212,15 +212,31 @@ done:
 
 /* ---- pass 2 helpers ------------------------------------------------------- */
 
-/* Bytes [off, off+len) of the stream, from the spool. */
-static int spool_bytes(ds_spool *sp, uint64_t off, size_t len, uint8_t *out, uint8_t *rec,
-                       char *err, size_t errlen)
+/* Record i of the core: from the spool, or from memory when the whole
+ * core fitted there (sp NULL). */
+static int get_record(ds_spool *sp, const uint8_t *mem, size_t mlen, uint64_t i, uint8_t *out,
+                      size_t *n, char *err, size_t errlen)
+{
+    if (sp)
+        return ds_spool_read(sp, i, out, n, err, errlen);
+    if (i * REC >= mlen) {
+        snprintf(err, errlen, "no record %llu", (unsigned long long)i);
+        return -1;
+    }
+    *n = mlen - i * REC < REC ? (size_t)(mlen - i * REC) : REC;
+    memcpy(out, mem + i * REC, *n);
+    return 0;
+}
+
+/* Bytes [off, off+len) of the core (spool or memory). */
+static int spool_bytes(ds_spool *sp, const uint8_t *mem, size_t mlen, uint64_t off, size_t len,
+                       uint8_t *out, uint8_t *rec, char *err, size_t errlen)
 {
     size_t done = 0;
     while (done < len) {
         uint64_t at = off + done, i = at / REC;
         size_t n;
-        if (ds_spool_read(sp, i, rec, &n, err, errlen) < 0)
+        if (get_record(sp, mem, mlen, i, rec, &n, err, errlen) < 0)
             return -1;
         size_t in = (size_t)(at - i * REC);
         if (in >= n) {
@@ -246,6 +262,20 @@ static int in_spans(const ds_spans *s, uint64_t a, uint64_t b)
             hi = mid;
     }
     return lo > 0 && s->v[lo - 1].off + s->v[lo - 1].len >= b;
+}
+
+/* Does any span of s intersect [a, b)? */
+static int spans_touch(const ds_spans *s, uint64_t a, uint64_t b)
+{
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {   /* first span ending after a */
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->v[mid].off + s->v[mid].len <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->n && s->v[lo].off < b;
 }
 
 static int push_finding(ds_findings *f, const ds_finding *x)
@@ -306,7 +336,7 @@ int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
     double t0 = now_s();
 
     size_t budget = o->max_memory ? o->max_memory : (size_t)256 << 20;
-    size_t pfx_cap = budget / 8 < PREFIX_MAX ? budget / 8 : PREFIX_MAX;
+    size_t pfx_cap = budget / 4 < PREFIX_MAX ? budget / 4 : PREFIX_MAX;
     pfx_cap = pfx_cap / REC * REC;
     if (pfx_cap < REC)
         pfx_cap = REC;
@@ -354,53 +384,66 @@ int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
     so.min_confidence = o->min_conf;
     so.rules = o->rules;
     so.chunk_size = scan_chunk;
-    if (!(st = ds_stream_new(&r->dump, &so, &r->found))) {
-        fail(r, "scan", "out of memory starting the scan");
-        goto out;
-    }
-    if (!(sp = ds_spool_new(o->dirfd, REC, err, sizeof err))) {
-        fail(r, "spool", "%s", err);
-        goto out;
-    }
-    if (ds_stream_feed(st, prefix, plen) < 0) {
-        fail(r, "scan", "out of memory during the scan");
-        goto out;
-    }
-    for (size_t at = 0; at < plen; at += REC) {
-        size_t n = plen - at < REC ? plen - at : REC;
-        if (ds_spool_append(sp, prefix + at, n, err, sizeof err) < 0) {
-            fail(r, "spool", "%s", err);
-            goto out;
-        }
-    }
-    r->in_size = plen;
-    /* ---- pass 1: the rest of the stream ---- */
-    while (!whole) {
-        ssize_t n = read_full(o->in_fd, rbuf, REC);
-        if (n < 0) {
-            fail(r, "read", "reading the core: %s", strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        r->in_size += (uint64_t)n;
-        if (ds_stream_feed(st, rbuf, (size_t)n) < 0) {
+    if (whole) {
+        /* The whole core is in memory: one scan with full context (the
+         * in-memory RSA detector follows pointers across the dump), no
+         * spool at all. */
+        so.jobs = 2;
+        r->in_size = plen;
+        if (ds_scan_memory(prefix, plen, &r->dump, &so, &r->found) < 0) {
             fail(r, "scan", "out of memory during the scan");
             goto out;
         }
-        if (ds_spool_append(sp, rbuf, (size_t)n, err, sizeof err) < 0) {
+    } else {
+        if (!(st = ds_stream_new(&r->dump, &so, &r->found))) {
+            fail(r, "scan", "out of memory starting the scan");
+            goto out;
+        }
+        if (!(sp = ds_spool_new(o->dirfd, REC, err, sizeof err))) {
             fail(r, "spool", "%s", err);
             goto out;
         }
-        if ((size_t)n < REC)
-            break;
+        r->spooled = 1;
+        if (ds_stream_feed(st, prefix, plen) < 0) {
+            fail(r, "scan", "out of memory during the scan");
+            goto out;
+        }
+        for (size_t at = 0; at < plen; at += REC) {
+            size_t n = plen - at < REC ? plen - at : REC;
+            if (ds_spool_append(sp, prefix + at, n, err, sizeof err) < 0) {
+                fail(r, "spool", "%s", err);
+                goto out;
+            }
+        }
+        r->in_size = plen;
+        /* ---- pass 1: the rest of the stream ---- */
+        for (;;) {
+            ssize_t n = read_full(o->in_fd, rbuf, REC);
+            if (n < 0) {
+                fail(r, "read", "reading the core: %s", strerror(errno));
+                goto out;
+            }
+            if (n == 0)
+                break;
+            r->in_size += (uint64_t)n;
+            if (ds_stream_feed(st, rbuf, (size_t)n) < 0) {
+                fail(r, "scan", "out of memory during the scan");
+                goto out;
+            }
+            if (ds_spool_append(sp, rbuf, (size_t)n, err, sizeof err) < 0) {
+                fail(r, "spool", "%s", err);
+                goto out;
+            }
+            if ((size_t)n < REC)
+                break;
+        }
+        if (ds_stream_finish(st) < 0) {
+            fail(r, "scan", "out of memory during the scan");
+            goto out;
+        }
+        ds_stream_free(st);
+        st = NULL;
     }
-    if (ds_stream_finish(st) < 0) {
-        fail(r, "scan", "out of memory during the scan");
-        goto out;
-    }
-    ds_stream_free(st);
-    st = NULL;
     r->dump.file_size = r->in_size;
     double t1 = now_s();
     r->t_pass1 = t1 - t0;
@@ -418,7 +461,8 @@ int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
         const ds_finding *f = &r->found.v[i];
         if (f->confidence < o->min_conf || f->length > KEY_MAX)
             continue;
-        if (spool_bytes(sp, f->offset, (size_t)f->length, keybuf, rbuf, err, sizeof err) < 0) {
+        if (spool_bytes(sp, prefix, plen, f->offset, (size_t)f->length, keybuf, rbuf, err,
+                        sizeof err) < 0) {
             fail(r, "spool", "%s", err);
             goto out;
         }
@@ -457,21 +501,23 @@ int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
         goto out;
     }
     sink_open = 1;
-    int verify = spans.n > 0 || r->echo_keys > 0;
-    if (verify && !(vst = ds_stream_new(&r->dump, &so, &vfound))) {
-        fail(r, "verify", "out of memory starting the verification");
-        goto out;
-    }
-    uint64_t base = 0, nrec = ds_spool_records(sp);
+    /* Verification: the redacted bytes are scanned again wherever they
+     * differ from what pass 1 scanned, with a record (1 MiB, more than any
+     * detector's span) of context on each side.  Everywhere else the bytes
+     * are exactly pass 1's (the spool is authenticated), where nothing at
+     * the threshold was left unredacted: scanning them again would find
+     * the same nothing, at the price of a whole second scan. */
+    int verify = spans.n > 0 || r->echo_keys > 0, prev_echo = 0;
+    uint64_t base = 0, nrec = sp ? ds_spool_records(sp) : (plen + REC - 1) / REC;
     size_t carry = 0, cursor = 0;
     for (uint64_t i = 0; i < nrec; i++) {
         size_t n;
-        if (ds_spool_read(sp, i, win + carry, &n, err, sizeof err) < 0) {
+        if (get_record(sp, prefix, plen, i, win + carry, &n, err, sizeof err) < 0) {
             fail(r, "spool", "%s", err);
             goto out;
         }
         size_t wlen = carry + n;
-        int last = i + 1 == nrec;
+        int last = i + 1 == nrec, echo_here = 0;
         if (r->echo_keys) {
             tmp.n = 0;
             if (ds_echo_scan(echo, win, wlen, NULL, NULL, &tmp) < 0) {
@@ -485,6 +531,7 @@ int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
                 if (!last && e->offset + e->length == wlen)
                     continue;
                 fill_span(win + e->offset, (size_t)e->length, &o->fill);
+                echo_here = 1;
                 e->offset += base;
                 if (in_spans(&spans, e->offset, e->offset + e->length))
                     continue;        /* a component inside its own key's finding */
@@ -505,9 +552,20 @@ int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
         }
         size_t emit = last ? wlen : (wlen > ECHO_OV ? wlen - ECHO_OV : 0);
         ds_redact_buf(win, emit, base, &spans, &cursor, &o->fill);
-        if (vst && ds_stream_feed(vst, win, emit) < 0) {
+        int feed = verify && (echo_here || prev_echo ||
+                              spans_touch(&spans, base > REC ? base - REC : 0, base + wlen + REC));
+        prev_echo = echo_here;
+        if (feed && !vst && !(vst = ds_stream_new(&r->dump, &so, &vfound))) {
+            fail(r, "verify", "out of memory starting the verification");
+            goto out;
+        }
+        if (vst && (feed ? ds_stream_feed(vst, win, emit) : ds_stream_finish(vst)) < 0) {
             fail(r, "verify", "out of memory during the verification");
             goto out;
+        }
+        if (vst && !feed) {
+            ds_stream_free(vst);
+            vst = NULL;
         }
         if (ds_sink_write(&sink, win, emit) < 0) {
             fail(r, "write", "%s", err);
@@ -523,11 +581,11 @@ int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
              (unsigned long long)r->in_size);
         goto out;
     }
-    if (vst) {
-        if (ds_stream_finish(vst) < 0) {
-            fail(r, "verify", "out of memory during the verification");
-            goto out;
-        }
+    if (vst && ds_stream_finish(vst) < 0) {
+        fail(r, "verify", "out of memory during the verification");
+        goto out;
+    }
+    if (verify) {
         if (vfound.n) {
             fail(r, "verify", "%zu finding%s left after redaction: not publishing", vfound.n,
                  vfound.n == 1 ? "" : "s");

@@ -15,7 +15,10 @@
  *           compression, a hidden temp in the output directory; published
  *           (safe_output.c) only if the verification found nothing.
  *
- * Memory: the prefix (at most max_memory / 8, <= 8 MiB), one scan window
+ * A core that fits in the first buffer (max_memory / 4, at most 64 MiB)
+ * is done in memory: one scan with the whole dump as context, no spool.
+ *
+ * Memory: that buffer, one scan window
  * (chunk + overlap, twice when verifying), a few 1 MiB records and the
  * encoder, whatever the core's size.
  */
@@ -56,6 +59,7 @@ typedef struct {
     uint64_t redacted;        /* bytes overwritten */
     int verified;             /* the redacted bytes were scanned again: clean */
     int published;            /* the scrubbed core is under opts.name */
+    int spooled;              /* too big for memory: went through the encrypted spool */
     int meta_published;       /* the metadata-only file is under opts.meta_name */
     double t_pass1, t_pass2;  /* seconds: stream -> scan + spool; spool -> output */
 } ds_hook_result;

@@ -4,8 +4,11 @@
 #
 #  (a) direct runs of the ASan build on gcore'd cores fed through stdin:
 #      a PEM key is scrubbed, the log line is written; a failure (the
-#      spool cannot be written: RLIMIT_FSIZE) stores nothing with
+#      output cannot be written: RLIMIT_FSIZE) stores nothing with
 #      --on-error drop and only header + notes with metadata-only;
+#  (a2) the spool path (a core over the memory budget): a prime of the key
+#      streamed past long before the key is found is removed as an echo,
+#      only bytes inside reported spans change;
 #  (b) SIGKILL while the hook waits on a slow stdin: its spool is an
 #      unnamed file whose bytes hold no key component in clear, and after
 #      the kill nothing at all is left in the output directory;
@@ -112,7 +115,7 @@ if sl_gcore pem "$K/rsa.pem" "$TMP/pem.core"; then
         (ulimit -f 256; exec "$DS" hook -o "$dir" -l "$TMP/$mode.log" --on-error $mode \
             -- 4244 4244 0 0 11 1700000001 victim_keys < "$TMP/pem.core" 2>/dev/null)
         check_eq "on-error $mode: exit 2" 2 $?
-        check "on-error $mode: the failure is logged" grep -q "error=\"spool: " "$TMP/$mode.log"
+        check "on-error $mode: the failure (EFBIG) is logged" grep -q "error=\".*File too large" "$TMP/$mode.log"
         files=$(cd "$dir" && ls -A)
         if [ $mode = drop ]; then
             check_eq "on-error drop: nothing stored" "" "$files"
@@ -136,25 +139,73 @@ else
     skip "direct: gcore could not dump a victim"
 fi
 
+# ---- (a2) the spool path, ASan: a core larger than the memory budget --------
+# victim_bigheap 12: a prime of the key near the heap's start, the PEM at
+# its end; --max-memory 16M keeps 4 MiB in memory, the rest is spooled.
+mkfifo "$TMP/bh.fifo"
+"$CORPUS_BIN/victim_bigheap" 12 "$K/rsa.pem" wait < "$TMP/bh.fifo" > "$TMP/bh.out" 2>/dev/null &
+victim_pid=$!
+exec 3> "$TMP/bh.fifo"
+for _ in $(seq 100); do grep -q ready "$TMP/bh.out" && break; sleep 0.1; done
+bpid=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' "$TMP/bh.out")
+[ -n "$bpid" ] && timeout 60 gcore -o "$TMP/bh" "$bpid" > /dev/null 2>&1
+exec 3>&-
+wait "$victim_pid" 2>/dev/null
+victim_pid=
+if [ -s "$TMP/bh.$bpid" ]; then
+    "$DS" hook -o "$TMP/sp" -r "$TMP/sp" --max-memory 16M --compress gzip -l "$TMP/sp.log" \
+        -- 4246 4246 0 0 11 1700000003 victim_bigheap < "$TMP/bh.$bpid" 2> "$TMP/sp.err"
+    check_eq "spool path: exit 0" 0 $?
+    rep=$TMP/sp/core.victim_bigheap.4246.1700000003.json
+    if [ -f "$rep" ]; then
+        check_eq "spool path: spooled" True "$(sl_json_get "$rep" 'd["spooled"]')"
+        check_eq "spool path: outcome" scrubbed "$(sl_json_get "$rep" 'd["outcome"]')"
+        check "spool path: the prime streamed past before the key was found is an echo" \
+            test "$(sl_json_get "$rep" 'len(d["echoes"])')" -ge 1
+        gzip -d -c "$TMP/sp/core.victim_bigheap.4246.1700000003.gz" > "$TMP/sp.core"
+        check_eq "spool path: the core's size" "$(stat -c %s "$TMP/bh.$bpid")" "$(stat -c %s "$TMP/sp.core")"
+        check "spool path: only bytes inside redacted spans changed" \
+            "$PY" - "$TMP/bh.$bpid" "$TMP/sp.core" "$rep" <<'EOF'
+import json, sys
+a = open(sys.argv[1], 'rb').read(); b = open(sys.argv[2], 'rb').read()
+d = json.load(open(sys.argv[3]))
+spans = [(f['offset'], f['offset'] + f['length']) for f in d['findings'] + d['echoes']]
+diff = [i for i in range(0, len(a), 4096) if a[i:i + 4096] != b[i:i + 4096]]
+for blk in diff:
+    for i in range(blk, min(blk + 4096, len(a))):
+        if a[i] != b[i] and not any(s <= i < e for s, e in spans):
+            sys.exit(1)
+sys.exit(0)
+EOF
+        no_leak "spool path" "$TMP/sp.core" "$K/rsa.pem"
+        rm -f "$TMP/sp.core"
+    else
+        fail "spool path: no report ($(tail -2 "$TMP/sp.log" "$TMP/sp.err" | tr '\n' ' '))"
+    fi
+    rm -f "$TMP/bh.$bpid"
+else
+    skip "spool path: gcore could not dump victim_bigheap"
+fi
+
 # ---- (b) SIGKILL mid-stream ----------------------------------------------------
 if [ -f "$TMP/pem.core" ]; then
     mkdir -p "$TMP/k"
-    # The core twice, then a stall: with --max-memory 16M the hook keeps 2
-    # MiB for the structure and spools 1 MiB records, so it spools 3 MiB
-    # and waits for the 4th record.
+    # The core three times, then a stall: with --max-memory 16M the hook
+    # holds the first 4 MiB in memory, then spools them and 1 MiB records
+    # (5 MiB) and waits for the rest of the 6th record.
     mkfifo "$TMP/k/fifo"
-    ( cat "$TMP/pem.core" "$TMP/pem.core"; exec sleep 60 ) > "$TMP/k/fifo" &
+    ( cat "$TMP/pem.core" "$TMP/pem.core" "$TMP/pem.core"; exec sleep 60 ) > "$TMP/k/fifo" &
     victim_pid=$!
     "$DS_FAST" hook -o "$TMP/k/out" -l "$TMP/k/log" --max-memory 16M \
         -- 4245 4245 0 0 11 1700000002 victim_keys < "$TMP/k/fifo" &
     hook_pid=$!
-    # Wait until its spool holds 3 MiB.
+    # Wait until its spool holds 5 MiB.
     spool=
     for _ in $(seq 100); do
         for f in /proc/$hook_pid/fd/*; do
             t=$(readlink "$f" 2>/dev/null)
             case "$t" in "$TMP/k/out/"*"(deleted)")
-                [ "$(stat -L -c %s "$f" 2>/dev/null || echo 0)" -ge $((3 << 20)) ] && spool=$f ;;
+                [ "$(stat -L -c %s "$f" 2>/dev/null || echo 0)" -ge $((5 << 20)) ] && spool=$f ;;
             esac
         done
         [ -n "$spool" ] && break
