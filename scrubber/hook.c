@@ -5,6 +5,7 @@
  */
 #include "hook.h"
 #include "spool.h"
+#include "worker.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -210,6 +211,21 @@ done:
     wipe_free(m, mlen);
 }
 
+/* The helper threads' work (worker.h). */
+static int spool_cb(void *arg, const uint8_t *b, size_t n, char *err, size_t errlen)
+{
+    return ds_spool_append(arg, b, n, err, errlen);
+}
+
+static int sink_cb(void *arg, const uint8_t *b, size_t n, char *err, size_t errlen)
+{
+    ds_sink *k = arg;
+    if (ds_sink_write(k, b, n) == 0)
+        return 0;
+    snprintf(err, errlen, "%s", k->err);
+    return -1;
+}
+
 /* ---- pass 2 helpers ------------------------------------------------------- */
 
 /* Record i of the core: from the spool, or from memory when the whole
@@ -351,6 +367,8 @@ int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
     uint8_t *keybuf = NULL;
     ds_spool *sp = NULL;
     ds_stream *st = NULL, *vst = NULL;
+    ds_worker *wk = NULL;
+    char serr[512] = "";
     ds_echo *echo = NULL;
     ds_spans spans = { 0 };
     ds_findings vfound = { 0 }, tmp = { 0 };
@@ -416,9 +434,20 @@ int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
             }
         }
         r->in_size = plen;
-        /* ---- pass 1: the rest of the stream ---- */
+        /* ---- pass 1: the rest of the stream ----
+         * The helper thread encrypts and writes each record while this
+         * one scans it (both only read the buffer; it is taken again only
+         * after the scan). */
+        if (!(wk = ds_worker_new(4, REC, spool_cb, sp))) {
+            fail(r, "spool", "cannot start the spool writer");
+            goto out;
+        }
         for (;;) {
-            ssize_t n = read_full(o->in_fd, rbuf, REC);
+            uint8_t *b = ds_worker_buf(wk);
+            if (!b)
+                break;                       /* the writer failed: below */
+            ssize_t n = read_full(o->in_fd, b, REC);
+            ds_worker_submit(wk, b, n > 0 ? (size_t)n : 0);
             if (n < 0) {
                 fail(r, "read", "reading the core: %s", strerror(errno));
                 goto out;
@@ -426,17 +455,19 @@ int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
             if (n == 0)
                 break;
             r->in_size += (uint64_t)n;
-            if (ds_stream_feed(st, rbuf, (size_t)n) < 0) {
+            if (ds_stream_feed(st, b, (size_t)n) < 0) {
                 fail(r, "scan", "out of memory during the scan");
-                goto out;
-            }
-            if (ds_spool_append(sp, rbuf, (size_t)n, err, sizeof err) < 0) {
-                fail(r, "spool", "%s", err);
                 goto out;
             }
             if ((size_t)n < REC)
                 break;
         }
+        if (ds_worker_finish(wk, err, sizeof err) < 0) {
+            fail(r, "spool", "%s", err);
+            goto out;
+        }
+        ds_worker_free(wk);
+        wk = NULL;
         if (ds_stream_finish(st) < 0) {
             fail(r, "scan", "out of memory during the scan");
             goto out;
@@ -495,12 +526,21 @@ int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
     /* ---- pass 2 ---- */
     char target[128];
     snprintf(target, sizeof target, "/proc/self/fd/%d/%s", o->dirfd, o->name);
-    if (ds_safe_open(&out, target, err, sizeof err) < 0 ||
-        ds_sink_init(&sink, out.fd, o->comp, 0, err, sizeof err) < 0) {
+    if (ds_safe_open(&out, target, err, sizeof err) < 0) {
         fail(r, "write", "%s", err);
         goto out;
     }
+    if (ds_sink_init(&sink, out.fd, o->comp, 0, serr, sizeof serr) < 0) {
+        fail(r, "write", "%s", serr);
+        goto out;
+    }
     sink_open = 1;
+    /* The helper thread compresses and writes while this one decrypts,
+     * searches and redacts the next record. */
+    if (!(wk = ds_worker_new(3, ECHO_OV + REC, sink_cb, &sink))) {
+        fail(r, "write", "cannot start the output writer");
+        goto out;
+    }
     /* Verification: the redacted bytes are scanned again wherever they
      * differ from what pass 1 scanned, with a record (1 MiB, more than any
      * detector's span) of context on each side.  Everywhere else the bytes
@@ -567,10 +607,14 @@ int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
             ds_stream_free(vst);
             vst = NULL;
         }
-        if (ds_sink_write(&sink, win, emit) < 0) {
+        uint8_t *ob = ds_worker_buf(wk);
+        if (!ob) {
+            ds_worker_finish(wk, err, sizeof err);
             fail(r, "write", "%s", err);
             goto out;
         }
+        memcpy(ob, win, emit);
+        ds_worker_submit(wk, ob, emit);
         memmove(win, win + emit, wlen - emit);
         base += emit;
         carry = wlen - emit;
@@ -593,8 +637,14 @@ int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
         }
         r->verified = 1;
     }
-    if (ds_sink_finish(&sink) < 0) {
+    if (ds_worker_finish(wk, err, sizeof err) < 0) {
         fail(r, "write", "%s", err);
+        goto out;
+    }
+    ds_worker_free(wk);
+    wk = NULL;
+    if (ds_sink_finish(&sink) < 0) {
+        fail(r, "write", "%s", serr);
         goto out;
     }
     r->out_size = sink.written;
@@ -612,6 +662,7 @@ int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
     r->outcome = r->redacted ? "scrubbed" : "clean";
     r->t_pass2 = now_s() - t1;
 out:
+    ds_worker_free(wk);         /* before the sink and spool it writes to */
     if (sink_open)
         ds_sink_free(&sink);
     ds_safe_abort(&out);        /* removes an unpublished temp */

@@ -328,6 +328,25 @@ print(('PASS' if keys and not left else 'FAIL') + ' kernel aes: none of the %d A
 EOF
 fi
 
+# The spool path once more under ASan, on a kernel-made core (notes first,
+# as the hook gets them): victim_bigheap 12 dumped to a plain file.
+printf '%s\n' "$SH/core.%p" > /proc/sys/kernel/core_pattern
+bash -c 'ulimit -c unlimited; exec "$@"' _ "$CORPUS_BIN/victim_bigheap" 12 "$K/rsa.pem" crash \
+    > "$TMP/crash.out" 2>/dev/null
+pid=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' "$TMP/crash.out" | head -1)
+if [ -s "$SH/core.$pid" ]; then
+    "$DS" hook -o "$TMP/kc" -r "$TMP/kc" --max-memory 16M --compress none -l "$TMP/kc.log" \
+        -- "$pid" "$pid" 0 0 11 1700000004 victim_bigheap < "$SH/core.$pid" 2> "$TMP/kc.err"
+    check_eq "spool path, kernel core, ASan: exit 0" 0 $?
+    kc=$TMP/kc/core.victim_bigheap.$pid.1700000004
+    check_eq "spool path, kernel core: spooled" True "$(sl_json_get "$kc.json" 'd["spooled"]' 2>/dev/null)"
+    check_eq "spool path, kernel core: the core's size" "$(stat -c %s "$SH/core.$pid")" "$(stat -c %s "$kc" 2>/dev/null)"
+    [ -f "$kc" ] && no_leak "spool path, kernel core" "$kc" "$K/rsa.pem"
+    rm -f "$SH/core.$pid" "$kc"
+else
+    fail "spool path, kernel core: no core at $SH/core.$pid"
+fi
+
 # --pipe-to-previous: the handler install-hook replaced gets the scrubbed core.
 cat > "$SH/next" <<EOF
 #!/bin/sh
