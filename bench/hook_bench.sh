@@ -8,6 +8,7 @@
 # of the waiting victim where core_pattern is not writable).  Then, from
 # page cache, medians of 3:
 #   cat CORE > FILE                                  (the I/O a plain handler does)
+#   dumpscrub scan --jobs 1 CORE                     (the scan alone: the floor)
 #   dumpscrub hook --compress none -- PID < CORE     (scan + spool, redact + verify)
 #   dumpscrub hook --compress zstd -- PID < CORE     (the default)
 # and the hook's own phase times from its report (pass 1 = stream -> scan +
@@ -59,6 +60,7 @@ DS=$PWD/build/dumpscrub
 read -r cat_w cat_c _ < <(median3 "cat '$CORE' > '$W/cat.out'")
 read -r hn_w hn_c hn_m < <(median3 "'$DS' hook -o '$W/out' -r '$W/out' --compress none -- 1 < '$CORE'")
 p1=$(python3 -c 'import json,glob,sys; d=json.load(open(glob.glob(sys.argv[1])[0])); print("%.2f %.2f %s %d" % (d["pass1_seconds"], d["pass2_seconds"], d["outcome"], len(d["echoes"])))' "$W/out/*.json")
+read -r sc_w sc_c sc_m < <(median3 "'$DS' scan -q --jobs 1 '$CORE'")
 read -r hz_w hz_c hz_m < <(median3 "'$DS' hook -o '$W/out' -r '$W/out' --compress zstd -- 1 < '$CORE'")
 zsize=$(stat -c %s "$W"/out/core.*.zst 2>/dev/null || echo 0)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
@@ -77,6 +79,7 @@ read -r p1s p2s outcome echoes <<< "$p1"
     echo "| command | wall s | GB/s | CPU s | x cat (wall) | peak RSS KiB |"
     echo "|---|---|---|---|---|---|"
     echo "| \`cat CORE > FILE\` | $cat_w | $(gbs "$cat_w") | $cat_c | 1.0 | - |"
+    echo "| \`dumpscrub scan --jobs 1 CORE\` (the scan alone, for reference) | $sc_w | $(gbs "$sc_w") | $sc_c | $(ratio "$sc_w" "$cat_w") | $sc_m |"
     echo "| \`dumpscrub hook --compress none\` | $hn_w | $(gbs "$hn_w") | $hn_c | $(ratio "$hn_w" "$cat_w") | $hn_m |"
     echo "| \`dumpscrub hook --compress zstd\` (default) | $hz_w | $(gbs "$hz_w") | $hz_c | $(ratio "$hz_w" "$cat_w") | $hz_m |"
     echo

@@ -156,7 +156,7 @@ int cmd_install_hook(int argc, char **argv)
         return EXIT_USAGE;
     }
     char pattern[1024];
-    int n = snprintf(pattern, sizeof pattern, "|%s hook --out-dir %s%s%s%s%s%s -- %%P %%i %%u %%g %%s %%t %%e",
+    int n = snprintf(pattern, sizeof pattern, "|%s hook -o %s%s%s%s%s%s -- %%P %%i %%u %%g %%s %%t %%e",
                      bin, out, prev ? " --pipe-to-previous" : "",
                      prev && strcmp(p.state_dir, HOOK_STATE_DIR) ? " --state-dir " : "",
                      prev && strcmp(p.state_dir, HOOK_STATE_DIR) ? p.state_dir : "",

@@ -237,7 +237,7 @@ mkdir -p "$TMP/sysctl"
 "$DS" install-hook --core-pattern-file "$TMP/cp" --sysctl-dir "$TMP/sysctl" --state-dir "$TMP/state" \
     --out-dir "$TMP/cores" --binary /usr/bin/dumpscrub > /dev/null 2> "$TMP/inst.err"
 check_eq "install-hook (pattern file): exit 0" 0 $?
-want="|/usr/bin/dumpscrub hook --out-dir $TMP/cores -- %P %i %u %g %s %t %e"
+want="|/usr/bin/dumpscrub hook -o $TMP/cores -- %P %i %u %g %s %t %e"
 check_eq "install-hook: the pattern" "$want" "$(cat "$TMP/cp")"
 check_eq "install-hook: the sysctl.d file" "kernel.core_pattern = $want" \
     "$(grep '^kernel' "$TMP/sysctl/50-dumpscrub.conf")"
@@ -267,7 +267,7 @@ real_before=$(cat /proc/sys/kernel/core_pattern)
 "$DS" install-hook --sysctl-dir "$TMP/sysctl" --state-dir "$TMP/rstate" --out-dir "$SH/x" \
     --binary "$SH/ds" > /dev/null 2>&1
 check "install-hook (real core_pattern): applied" \
-    grep -qx "|$SH/ds hook --out-dir $SH/x -- %P %i %u %g %s %t %e" /proc/sys/kernel/core_pattern
+    grep -qx "|$SH/ds hook -o $SH/x -- %P %i %u %g %s %t %e" /proc/sys/kernel/core_pattern
 "$DS" uninstall-hook --sysctl-dir "$TMP/sysctl" --state-dir "$TMP/rstate" > /dev/null 2>&1
 check_eq "uninstall-hook (real core_pattern): restored exactly" "$real_before" "$(cat /proc/sys/kernel/core_pattern)"
 
