@@ -42,14 +42,16 @@ static const char install_usage[] =
     "  --core-pattern-file F  default " CORE_PATTERN " (tests)\n"
     "  --binary PATH          the dumpscrub the kernel runs (default: this one)\n"
     "\n"
-    "The kernel limits core_pattern to 127 bytes: keep paths short.\n";
+    "The kernel limits core_pattern to 127 bytes: keep paths short.\n"
+    "Exit: 0 installed, 2 usage or I/O error.\n";
 
 static const char uninstall_usage[] =
     "usage: dumpscrub uninstall-hook [--sysctl-dir DIR] [--state-dir DIR]\n"
     "                                [--core-pattern-file F]\n"
     "\n"
     "Put back the kernel.core_pattern install-hook replaced, remove its sysctl.d\n"
-    "file and its state.\n";
+    "file and its state.\n"
+    "Exit: 0 restored, 2 usage or I/O error (nothing saved to restore).\n";
 
 typedef struct {
     const char *sysctl_dir, *state_dir, *cp_file;
@@ -250,13 +252,13 @@ int cmd_uninstall_hook(int argc, char **argv)
     char prevfile[4200], conf[4200], prev[1024];
     snprintf(prevfile, sizeof prevfile, "%s/%s", p.state_dir, HOOK_PREV_FILE);
     snprintf(conf, sizeof conf, "%s/%s", p.sysctl_dir, SYSCTL_FILE);
-    if (unlink(conf) < 0 && errno != ENOENT) {
-        errmsg("uninstall-hook: %s: %s", conf, strerror(errno));
-        return EXIT_USAGE;
-    }
     if (read_line(prevfile, prev, sizeof prev) < 0) {
         errmsg("uninstall-hook: %s: %s; set kernel.core_pattern yourself", prevfile,
                strerror(errno));
+        return EXIT_USAGE;
+    }
+    if (unlink(conf) < 0 && errno != ENOENT) {
+        errmsg("uninstall-hook: %s: %s", conf, strerror(errno));
         return EXIT_USAGE;
     }
     if (write_pattern(p.cp_file, prev) < 0) {

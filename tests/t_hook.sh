@@ -49,6 +49,19 @@ for b in "$DS" "$DS_FAST" "$CORPUS_BIN/victim_keys" "$CORPUS_BIN/victim_bigheap"
     fi
 done
 
+for c in hook install-hook uninstall-hook; do
+    out=$("$DS" $c --help); rc=$?
+    check_eq "$c --help exits 0" 0 "$rc"
+    case "$out" in *"usage: dumpscrub $c"*Exit:*) pass "$c --help documents usage and exit codes" ;;
+                   *) fail "$c --help text" ;; esac
+done
+check_rc "hook without --out-dir exits 2" 2 "$DS" hook -- 1
+check_rc "hook without %P exits 2" 2 "$DS" hook -o "$TMP/x"
+check_rc "hook with a non-numeric %P exits 2" 2 "$DS" hook -o "$TMP/x" -- 12x
+check_rc "hook --max-memory below 16M exits 2" 2 "$DS" hook -o "$TMP/x" --max-memory 1M -- 1
+check_rc "uninstall-hook with nothing saved exits 2" 2 "$DS" uninstall-hook \
+    --core-pattern-file /dev/null --sysctl-dir "$TMP" --state-dir "$TMP/none"
+
 K=$TMP/keys
 sl_keys "$K" || { fail "hook: cannot generate keys"; exit 0; }
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$K/rsa2.pem" 2>/dev/null
