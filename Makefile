@@ -18,11 +18,15 @@ DATADIR := $(PREFIX)/share/dumpscrub
 MANDIR  := $(PREFIX)/share/man
 
 CC      ?= cc
-PKGS    := libelf libpcre2-8 zlib libcrypto libzstd liblzma
+PKGS    := libelf libpcre2-8 zlib libcrypto libzstd liblzma libhs
+# sweeps: state file and merge read JSON with jansson; dumps inside zip/tar: libarchive
+PKGS    += jansson libarchive
 # Debian packages the build, the tests and the demo need.
 DEB_PKGS := build-essential pkg-config libelf-dev libpcre2-dev zlib1g-dev libssl-dev \
-            libzstd-dev liblzma-dev openssl gdb clang libclang-rt-14-dev xz-utils zstd \
+            libzstd-dev liblzma-dev libhyperscan-dev openssl gdb clang libclang-rt-14-dev xz-utils zstd \
             python3 file parallel openssh-client putty-tools strace
+# sweeps (cli/sweep_*.c, cmd_merge.c)
+DEB_PKGS += libjansson-dev libarchive-dev
 
 BOOTSTRAP := build/.bootstrap-ok
 # Everything below the bootstrap needs pkg-config answers: evaluate lazily.
@@ -55,7 +59,7 @@ CORPUS_BIN := $(CORPUS_SRC:corpus/%.c=build/corpus/%)
 
 all: build/dumpscrub corpus
 
-$(BOOTSTRAP):
+$(BOOTSTRAP): Makefile
 	@./tests/bootstrap.sh $(DEB_PKGS)
 	@mkdir -p build && touch $@
 bootstrap: $(BOOTSTRAP)

@@ -4,7 +4,8 @@
 # The whole default scan of a >= 1 GiB real core (the AES bench's dump: a
 # gcore of an ordinary ~1 GiB process plus a victim with live keys) from
 # page cache, against `cat FILE >/dev/null` (the I/O limit), with --jobs 1
-# and 2; then the detector benches (AES vs aeskeyfind, rules 0/30/300).
+# and 2; then the detector benches (AES vs aeskeyfind, rules 0/30/300) and the
+# archive sweep against aeskeyfind, rsakeyfind and yara (bench/sweep_bench.sh).
 # Results: bench/RESULTS.md (this part) and bench/RESULTS-aes.md,
 # bench/RESULTS-rules.md.  Times are medians of 3; CPU time is reported
 # beside wall time because shared machines make wall time noisy.
@@ -40,8 +41,7 @@ read -r sn_w sn_c < <(median3 build/dumpscrub scan -q --jobs 1 --no-default-rule
 rss=$( { /usr/bin/time -f "%M" build/dumpscrub scan -q "$DUMP" > /dev/null; } 2>&1 | tail -1)
 
 {
-    echo "# dumpscrub benchmarks"
-    echo
+    echo "<!-- bench/run.sh: generated from here -->"
     echo "Made by \`make bench\` (bench/run.sh) on $(date -u +%Y-%m-%d)."
     echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores,"
     echo "$(free -g | awk '/^Mem:/ {print $2}') GiB, $(uname -sr); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)."
@@ -58,12 +58,32 @@ rss=$( { /usr/bin/time -f "%M" build/dumpscrub scan -q "$DUMP" > /dev/null; } 2>
     echo "| \`dumpscrub scan --jobs 2\` | $s2_w | $(gbs "$s2_w") | $s2_c | $(gbs "$s2_c") |"
     echo "| \`dumpscrub scan --jobs 1 --no-default-rules\` | $sn_w | $(gbs "$sn_w") | $sn_c | $(gbs "$sn_c") |"
     echo
-    echo "Peak RSS of the default scan: ${rss} KiB (the file is mapped, so its page-cache pages"
-    echo "count in RSS; the heap stays small: no whole-file reads)."
+    echo "Peak RSS of the default scan: ${rss} KiB (chunks are read into one buffer per thread;"
+    echo "the mapping only serves pointers followed and rule windows: no whole-file reads)."
     echo
     echo "Per-detector figures: [RESULTS-aes.md](RESULTS-aes.md) (AES schedules vs aeskeyfind),"
     echo "[RESULTS-rules.md](RESULTS-rules.md) (0, 30 and 300 rules)."
-} > "$OUT"
+    echo "<!-- bench/run.sh: generated to here -->"
+} > "$OUT.part"
+# Replace the generated block of RESULTS.md, keep the sections written by
+# hand and by the other benches around it.
+python3 - "$OUT" "$OUT.part" <<'PY'
+import sys
+out, part = sys.argv[1], open(sys.argv[2]).read()
+try:
+    s = open(out).read()
+except FileNotFoundError:
+    s = "# dumpscrub benchmarks\n\n"
+a, b = s.find("<!-- bench/run.sh: generated from here -->"), s.find("<!-- bench/run.sh: generated to here -->")
+if a >= 0 and b > a:
+    s = s[:a] + part.rstrip("\n") + s[b + len("<!-- bench/run.sh: generated to here -->"):]
+else:
+    s = s.rstrip("\n") + "\n\n" + part
+open(out, "w").write(s)
+PY
+rm -f "$OUT.part"
 cat "$OUT"
 [ "${BENCH_ALL:-1}" = 1 ] && { bash bench/aes_bench.sh > /dev/null; bash bench/rules_bench.sh > /dev/null; }
+# The archive sweep (bench/sweep_bench.sh) appends its section to RESULTS.md.
+[ "${BENCH_ALL:-1}" = 1 ] && bash bench/sweep_bench.sh > /dev/null
 exit 0

@@ -5,6 +5,7 @@
 #include "dumpfile.h"
 #include "output.h"
 #include "scan_setup.h"
+#include "sweep.h"
 #include "rules.h"
 #include "known_keys.h"
 
@@ -26,93 +27,36 @@ static const char scan_usage[] =
     "\n"
     "  --json                  JSON Lines, one finding per line\n"
     "  --min-confidence LEVEL  verified | likely | possible (default: possible)\n"
-    "  -j, --jobs N            threads scanning one file (default: 1)\n"
+    "  -j, --jobs N            scanning threads: N files at once, spare threads\n"
+    "                          inside large files (default: online CPUs)\n"
     "  --rules FILE|DIR        add pattern rules (repeatable; a directory: its *.rules)\n"
     "  --no-default-rules      do not load the default rule pack (patterns/)\n"
-    "  -q, --quiet             no per-file warnings on stderr\n"
-    "  --known-keys FILE       PEM certificates / public keys whose RSA private\n"
-    "                          components are looked for in any in-memory form\n"
+    "  -q, --quiet             no per-file warnings, summary or progress on stderr\n"
+    "  --known-keys FILE       PEM certificates / public keys: RSA private\n"
+    "                          components of these are looked for in any in-memory\n"
+    "                          form, and the summary marks all of them \"known\"\n"
+    "\n"
+    "Sweeps (many files):\n"
+    "  --sort                  print files in walk order (default: as they finish)\n"
+    "  --summary-json FILE     the summary by key fingerprint as JSON ('-': stdout)\n"
+    "  --summary / --no-summary  the summary table on stderr (default: when more\n"
+    "                          than one file was scanned)\n"
+    "  --state FILE            record finished files; a re-run reads only new or\n"
+    "                          changed files and still reports everything\n"
+    "  --shard K/N             only the K-th of N shares of the files (SHA-256 of\n"
+    "                          the path relative to its root); `dumpscrub merge`\n"
+    "                          combines the shards' outputs\n"
     "  -h, --help              this text\n"
+    "\n"
+    "A progress line (files, bytes, GB/s, ETA) is shown on stderr when it is a\n"
+    "terminal.\n"
     "\n"
     "exit codes: 0 nothing at or above the threshold, 1 secrets found,\n"
     "            2 usage or I/O error, 3 a dump's structure could not be fully\n"
-    "            read (every byte was scanned, but it is not proven clean)\n";
+    "            read (every byte was scanned, but it is not proven clean);\n"
+    "            several files: the worst (found > error > unproven > clean)\n";
 
-struct scan_ctx {
-    ds_scan_opts opts;
-    int json, quiet, header_done;
-};
-
-static void print_row(const char *path, const ds_finding *f, struct scan_ctx *sc)
-{
-    FILE *o = stdout;
-    if (!sc->header_done++)
-        fprintf(o, "%-28s %-10s %-18s %-22s %-22s %5s %-9s %s\n", "FILE", "OFFSET", "VADDR",
-                "REGION", "KIND", "BITS", "CONF", "FINGERPRINT");
-    out_text_str(o, path, 28);
-    fprintf(o, " 0x%-8" PRIx64 " ", f->offset);
-    if (f->has_vaddr)
-        fprintf(o, "0x%-16" PRIx64 " ", f->vaddr);
-    else
-        fprintf(o, "%-18s ", "-");
-    out_text_str(o, f->region, 22);
-    fprintf(o, " %-22s ", f->kind);
-    if (f->bits > 0)
-        fprintf(o, "%5d ", f->bits);
-    else
-        fprintf(o, "%5s ", "-");
-    fprintf(o, "%-9s ", ds_confidence_name(f->confidence));
-    if (f->has_fingerprint) {
-        char fp[72];
-        ds_fingerprint_str(f->fingerprint, fp);
-        fputs(fp, o);
-    } else {
-        fputc('-', o);
-    }
-    fputc('\n', o);
-}
-
-static int scan_one(const char *path, void *arg)
-{
-    struct scan_ctx *sc = arg;
-    ds_dumpfile f;
-    char err[512];
-    if (ds_dumpfile_open(&f, path, 0, err, sizeof err) < 0) {
-        errmsg("%s", err);
-        return EXIT_USAGE;
-    }
-    ds_findings found = { 0 };
-    int rc = EXIT_CLEAN;
-    if (ds_dumpfile_scan(&f, &sc->opts, &found, err, sizeof err) < 0) {
-        errmsg("%s: %s", path, err);
-        rc = EXIT_USAGE;
-    }
-    for (size_t i = 0; i < found.n; i++) {
-        if (sc->json) {
-            out_finding_json(stdout, path, &found.v[i]);
-            fputc('\n', stdout);
-        } else {
-            print_row(path, &found.v[i], sc);
-        }
-    }
-    fflush(stdout);
-    if (found.n)
-        rc = exit_merge(rc, EXIT_FOUND);
-    if (f.dump.nproblems || f.dump.truncated) {
-        if (!sc->quiet) {
-            fputs("dumpscrub: ", stderr);
-            out_text_str(stderr, path, 0);
-            fprintf(stderr, ": structure not fully read (%s); every byte was scanned: ",
-                    ds_format_name(f.dump.format));
-            out_text_str(stderr, f.dump.nproblems ? f.dump.problems[0] : "truncated", 0);
-            fputc('\n', stderr);
-        }
-        rc = exit_merge(rc, EXIT_UNPROVEN);
-    }
-    ds_findings_free(&found);
-    ds_dumpfile_close(&f);
-    return rc;
-}
+enum { OPT_SORT = 0x2000, OPT_SUMJSON, OPT_SUMMARY, OPT_NOSUMMARY, OPT_STATE, OPT_SHARD };
 
 int cmd_scan(int argc, char **argv)
 {
@@ -121,20 +65,37 @@ int cmd_scan(int argc, char **argv)
         { "min-confidence", required_argument, NULL, 'm' },
         { "jobs", required_argument, NULL, 'j' },
         { "quiet", no_argument, NULL, 'q' },
+        { "sort", no_argument, NULL, OPT_SORT },
+        { "summary-json", required_argument, NULL, OPT_SUMJSON },
+        { "summary", no_argument, NULL, OPT_SUMMARY },
+        { "no-summary", no_argument, NULL, OPT_NOSUMMARY },
+        { "state", required_argument, NULL, OPT_STATE },
+        { "shard", required_argument, NULL, OPT_SHARD },
         CLI_SCAN_LONGOPTS,
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    struct scan_ctx sc;
-    memset(&sc, 0, sizeof sc);
-    ds_scan_opts_init(&sc.opts);
+    ds_scan_opts opts;
+    ds_scan_opts_init(&opts);
+    sweep_run_opts ro = { .opts = &opts, .summary = -1, .progress = 1 };
     cli_scan_args sa = { .nrules = 0 };
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "j:qh", lopts, NULL)) != -1) {
         switch (c) {
-        case 'J': sc.json = 1; break;
-        case 'q': sc.quiet = 1; break;
+        case 'J': ro.fmt.json = 1; break;
+        case 'q': ro.fmt.quiet = 1; break;
+        case OPT_SORT: ro.sort = 1; break;
+        case OPT_SUMJSON: ro.summary_json = optarg; break;
+        case OPT_SUMMARY: ro.summary = 1; break;
+        case OPT_NOSUMMARY: ro.summary = 0; break;
+        case OPT_STATE: ro.state_path = optarg; break;
+        case OPT_SHARD:
+            if (shard_parse(optarg, &ro.shard_k, &ro.shard_n) < 0) {
+                errmsg("--shard: expected K/N with 1 <= K <= N");
+                return EXIT_USAGE;
+            }
+            break;
         case CLI_OPT_RULES:
         case CLI_OPT_NORULES:
         case CLI_OPT_KNOWN:
@@ -142,7 +103,7 @@ int cmd_scan(int argc, char **argv)
                 return EXIT_USAGE;
             break;
         case 'm':
-            if ((sc.opts.min_confidence = ds_confidence_parse(optarg)) == DS_CONF_NONE) {
+            if ((opts.min_confidence = ds_confidence_parse(optarg)) == DS_CONF_NONE) {
                 errmsg("--min-confidence: expected verified, likely or possible");
                 return EXIT_USAGE;
             }
@@ -154,7 +115,7 @@ int cmd_scan(int argc, char **argv)
                 errmsg("--jobs: expected a number from 1 to 256");
                 return EXIT_USAGE;
             }
-            sc.opts.jobs = (int)n;
+            ro.jobs = (int)n;
             break;
         }
         case 'h': fputs(scan_usage, stdout); return EXIT_CLEAN;
@@ -165,13 +126,30 @@ int cmd_scan(int argc, char **argv)
         fputs(scan_usage, stderr);
         return EXIT_USAGE;
     }
-    if (cli_scan_args_load(&sa, sc.quiet) < 0)
+    if (cli_scan_args_load(&sa, ro.fmt.quiet) < 0)
         return EXIT_USAGE;
-    sc.opts.rules = sa.rules;
-    sc.opts.known = sa.known;
-    int rc = EXIT_CLEAN;
-    for (int i = optind; i < argc; i++)
-        rc = exit_merge(rc, walk_paths(argv[i], scan_one, &sc));
+    opts.rules = sa.rules;
+    opts.known = sa.known;
+    ro.roots = argv + optind;
+    ro.nroots = argc - optind;
+    ro.known_path = sa.known_path;
+    /* What changes the findings of a file: a state file made with other
+     * options would report stale findings, so it is refused. */
+    char *sig = NULL;
+    if (ro.state_path) {
+        FILE *m = open_memstream(&sig, &(size_t){ 0 });
+        if (!m)
+            return EXIT_USAGE;
+        fprintf(m, "dumpscrub %s min=%s rules=%s", DS_VERSION,
+                ds_confidence_name(opts.min_confidence), sa.no_default_rules ? "" : "default");
+        for (int i = 0; i < sa.nrules; i++)
+            fprintf(m, ",%s", sa.rule_paths[i]);
+        fprintf(m, " known=%s", sa.known_path ? sa.known_path : "");
+        fclose(m);
+        ro.state_sig = sig;
+    }
+    int rc = sweep_run(&ro);
+    free(sig);
     cli_scan_args_free(&sa);
     return rc;
 }

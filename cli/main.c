@@ -2,6 +2,7 @@
  * main.c - the dumpscrub command: subcommand dispatch and process hardening.
  */
 #include "cli.h"
+#include "sweep.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@ static const char usage[] =
     "  scrub IN --in-place\n"
     "  gate DIR...         pre-upload gate: pass, scrub, quarantine or reject\n"
     "  rules check FILE... compile pattern rules and run their samples\n"
+    "  merge FILE...       combine the JSON outputs of sharded sweeps (scan --shard)\n"
     "  hook --out-dir DIR -- %P %i %u %g %s %t %e\n"
     "                      crash handler: scrub a core streamed on stdin\n"
     "  install-hook        make the kernel pipe every core through `hook`\n"
@@ -83,6 +85,7 @@ int main(int argc, char **argv)
         { "scrub", cmd_scrub },
         { "gate", cmd_gate },
         { "rules", cmd_rules },
+        { "merge", cmd_merge },
         /* crash hook (issue 5) */
         { "hook", cmd_hook },
         { "install-hook", cmd_install_hook },

@@ -14,6 +14,7 @@
 
 #include <openssl/evp.h>
 
+#include "components.h"
 #include "detector.h"
 #include "scan.h"
 
@@ -61,6 +62,21 @@ static void b64url(buf *b, const uint8_t *s, size_t n)
     put(b, enc, (size_t)m);
 }
 
+typedef struct {
+    const uint8_t *want;
+    int seen, count;
+} comp_ctx;
+
+static int on_component(void *ctx, const uint8_t *be, size_t len)
+{
+    comp_ctx *c = ctx;
+    if (len == 0)
+        abort();
+    c->count++;
+    c->seen |= c->want && len == 32 && memcmp(be, c->want, 32) == 0;
+    return 0;
+}
+
 static void scan(const uint8_t *p, size_t n, size_t chunk, ds_findings *f)
 {
     ds_dump d;
@@ -81,6 +97,11 @@ static void scan(const uint8_t *p, size_t n, size_t chunk, ds_findings *f)
         /* A reported span is a whole object: '{' ... '}' (or their UTF-16LE units). */
         if (p[x->offset] != '{' || (p[x->offset + x->length - 1] != '}' &&
                                     p[x->offset + x->length - 2] != '}'))
+            abort();
+        /* The echo pass re-parses the object: a verified key has a
+         * private member to give. */
+        comp_ctx c = { 0 };
+        if (ds_jwk_components(p + x->offset, (size_t)x->length, on_component, &c) <= 0)
             abort();
     }
 }
@@ -153,6 +174,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > (1u << 20))
         return 0;
     scan_both(data, size);
+    comp_ctx any = { 0 };
+    if (ds_jwk_components(data, size, on_component, &any) < 0)
+        abort();
     if (size <= 16384)
         wrapped(data, size);
     /* A constant seed is rejected as junk by design: skip those. */
@@ -165,9 +189,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ds_findings f;
         scan(b.p, b.n, 0, &f);
         int found = 0;
+        comp_ctx c = { data, 0, 0 };
         for (size_t i = 0; i < f.n; i++)
-            found |= f.v[i].offset <= at && f.v[i].offset + f.v[i].length >= at + j.n;
-        if (!found)
+            if (f.v[i].offset <= at && f.v[i].offset + f.v[i].length >= at + j.n) {
+                found = 1;
+                ds_jwk_components(b.p + f.v[i].offset, (size_t)f.v[i].length, on_component, &c);
+            }
+        /* The seed comes back from the object found exactly. */
+        if (!found || (f.n == 1 && f.v[0].offset == at && !c.seen))
             abort();
         ds_findings_free(&f);
     }

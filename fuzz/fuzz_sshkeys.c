@@ -17,6 +17,7 @@
 
 #include <openssl/evp.h>
 
+#include "components.h"
 #include "detector.h"
 #include "scan.h"
 
@@ -76,6 +77,34 @@ static void widen(buf *out, const buf *in)
     }
 }
 
+/* Component callback: counts, and remembers whether `want` came by. */
+typedef struct {
+    const uint8_t *want;
+    size_t wantlen;
+    int seen, count;
+} comp_ctx;
+
+static int on_component(void *ctx, const uint8_t *be, size_t len)
+{
+    comp_ctx *c = ctx;
+    if (len == 0)
+        abort();
+    c->count++;
+    c->seen |= c->want && len == c->wantlen && memcmp(be, c->want, len) == 0;
+    return 0;
+}
+
+/* The echo pass re-parses a finding's bytes: any bytes must be safe, and
+ * an unencrypted key found verified must give at least one component. */
+static int components(const uint8_t *p, size_t n, comp_ctx *c)
+{
+    int a = ds_openssh_components(p, n, on_component, c);
+    int b = ds_putty_components(p, n, on_component, c);
+    if (a < 0 || b < 0)
+        abort();
+    return a + b;
+}
+
 static void scan(const uint8_t *p, size_t n, size_t chunk, ds_findings *f)
 {
     ds_dump d;
@@ -93,6 +122,10 @@ static void scan(const uint8_t *p, size_t n, size_t chunk, ds_findings *f)
         if (x->offset > n || x->length > n - x->offset || x->length == 0 || x->bits <= 0 ||
             !x->has_fingerprint ||
             (x->confidence != DS_CONF_VERIFIED && x->confidence != DS_CONF_LIKELY))
+            abort();
+        comp_ctx c = { 0 };
+        if (components(p + x->offset, (size_t)x->length, &c) == 0 &&
+            x->confidence == DS_CONF_VERIFIED)
             abort();
     }
 }
@@ -201,7 +234,8 @@ static int ed25519_forms(const uint8_t seed[32], buf *ossh, buf *ppk)
 /* Plant `item` at an offset the input picks: its first `span` bytes must
  * be found verified, exactly or inside a larger structure the input built
  * around it (the engine then keeps only the container). */
-static void planted(const uint8_t *data, size_t size, const buf *item, size_t span, size_t at)
+static void planted(const uint8_t *data, size_t size, const buf *item, size_t span, size_t at,
+                    const uint8_t *seed)
 {
     buf b = { 0 };
     at = size ? at % (size + 1) : 0;
@@ -211,10 +245,16 @@ static void planted(const uint8_t *data, size_t size, const buf *item, size_t sp
     ds_findings f;
     scan(b.p, b.n, 0, &f);
     int found = 0;
+    comp_ctx c = { seed, 32, 0, 0 };
     for (size_t i = 0; i < f.n; i++)
-        found |= f.v[i].offset <= at && f.v[i].offset + f.v[i].length >= at + span &&
-                 f.v[i].confidence == DS_CONF_VERIFIED;
-    if (!found)
+        if (f.v[i].offset <= at && f.v[i].offset + f.v[i].length >= at + span &&
+            f.v[i].confidence == DS_CONF_VERIFIED) {
+            found = 1;
+            components(b.p + f.v[i].offset, (size_t)f.v[i].length, &c);
+        }
+    /* The seed comes back from a key found exactly (a container the
+     * input built around it may hold another key first). */
+    if (!found || (item->n == span && f.n == 1 && !c.seen))
         abort();
     ds_findings_free(&f);
     free(b.p);
@@ -233,6 +273,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > (1u << 20))
         return 0;
     scan_both(data, size);
+    comp_ctx c = { 0 };
+    components(data, size, &c);
     if (size <= 16384)
         wrapped(data, size);
     /* A constant seed is rejected as junk by design: skip those. */
@@ -240,8 +282,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         buf ossh = { 0 }, ppk = { 0 };
         if (ed25519_forms(data, &ossh, &ppk)) {
             size_t at = (size_t)data[32] << 8 | data[33];
-            planted(data + 34, size - 34, &ossh, ossh.n, at);
-            planted(data + 34, size - 34, &ppk, ppk.n - 1, at);   /* without the last '\n' */
+            planted(data + 34, size - 34, &ossh, ossh.n, at, data);
+            planted(data + 34, size - 34, &ppk, ppk.n - 1, at, data);   /* without the last '\n' */
         }
         free(ossh.p);
         free(ppk.p);

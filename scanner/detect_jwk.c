@@ -21,6 +21,7 @@
 #include <openssl/crypto.h>
 
 #include "b64url.h"
+#include "components.h"
 #include "detector.h"
 #include "keytext.h"
 #include "verify.h"
@@ -41,8 +42,10 @@
 /* k at 0, '"' at 3 (6 in UTF-16LE): the name "kty" with its closing quote. */
 static const ds_anchor jwk_anchor = { 2, { 'k', '"' }, { 0, 0 }, { 0, 3 } };
 
-enum { M_KTY, M_CRV, M_N, M_E, M_D, M_P, M_Q, M_X, M_Y, M_COUNT };
-static const char *const member_names[M_COUNT] = { "kty", "crv", "n", "e", "d", "p", "q", "x", "y" };
+enum { M_KTY, M_CRV, M_N, M_E, M_D, M_P, M_Q, M_X, M_Y, M_DP, M_DQ, M_QI, M_COUNT };
+static const char *const member_names[M_COUNT] = {
+    "kty", "crv", "n", "e", "d", "p", "q", "x", "y", "dp", "dq", "qi"
+};
 
 typedef struct {
     size_t lo, hi;      /* raw string content, quotes excluded */
@@ -426,3 +429,29 @@ const ds_detector ds_detector_jwk = {
     .scan = jwk_scan,
     .close = jwk_close,
 };
+
+/* ---- components for the echo pass --------------------------------------- */
+
+int ds_jwk_components(const uint8_t *p, size_t n, ds_component_fn fn, void *ctx)
+{
+    unsigned unit = n >= 2 && p[0] == '{' && p[1] == 0 ? 2 : 1;
+    if (n == 0 || p[0] != '{' || n > JWK_MAX_SPAN)
+        return 0;
+    jwk_state *st = OPENSSL_zalloc(sizeof *st);
+    if (!st)
+        return -1;
+    static const int secret[] = { M_D, M_P, M_Q, M_DP, M_DQ, M_QI };
+    ds_text t;
+    jwk_obj o;
+    int rc = 0;
+    ds_text_view(&t, p, 0, n, unit, st->narrow);
+    if (json_object(t.s, t.n, 0, &o))
+        for (size_t i = 0; i < sizeof secret / sizeof secret[0] && rc >= 0; i++) {
+            int k = secret[i];
+            if (!decode_member(st, t.s, &o, k))
+                continue;
+            rc = fn(ctx, st->field[k], st->len[k]) < 0 ? -1 : rc + 1;
+        }
+    OPENSSL_clear_free(st, sizeof *st);
+    return rc;
+}

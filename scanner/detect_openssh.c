@@ -20,6 +20,7 @@
 
 #include "detector.h"
 #include "keytext.h"
+#include "components.h"
 #include "sshwire.h"
 
 /* An armored 16384-bit RSA key is about 12.5 KiB; twice that in UTF-16. */
@@ -92,25 +93,28 @@ static int read_private_key(ds_sshrd *r, ds_sshkey *k)
     }
 }
 
-static int verify_private_section(ds_slice sec, const ds_sshkey *header_key, ds_keyid *id)
+/* Verify the unencrypted private section; *k gets its fields. */
+static int verify_private_section(ds_slice sec, const ds_sshkey *header_key, ds_keyid *id,
+                                  ds_sshkey *k)
 {
     ds_sshrd r = { sec.p, sec.n };
     uint32_t check1, check2;
-    ds_sshkey k;
     /* check1 == check2 is what OpenSSH itself uses to detect a wrong
      * passphrase; for us it rejects corrupted or misaligned sections. */
     if (!ds_ssh_u32(&r, &check1) || !ds_ssh_u32(&r, &check2) || check1 != check2)
         return 0;
-    if (!read_private_key(&r, &k) || k.alg != header_key->alg)
+    if (!read_private_key(&r, k) || k->alg != header_key->alg)
         return 0;
-    return ds_ssh_verify(&k, id);
+    return ds_ssh_verify(k, id);
 }
 
 /*
  * Parse the binary structure at p[0, n).  On success *used is its length
- * and id names the key (VERIFIED when unencrypted, LIKELY when encrypted).
+ * and id names the key (VERIFIED when unencrypted, LIKELY when encrypted);
+ * *key holds the private fields of an unencrypted key (alg UNKNOWN else).
  */
-static int parse_openssh_v1(const uint8_t *p, size_t n, size_t *used, ds_keyid *id)
+static int parse_openssh_v1(const uint8_t *p, size_t n, size_t *used, ds_keyid *id,
+                            ds_sshkey *key)
 {
     if (n < MAGIC_LEN || memcmp(p, MAGIC, MAGIC_LEN) != 0)
         return 0;
@@ -118,6 +122,7 @@ static int parse_openssh_v1(const uint8_t *p, size_t n, size_t *used, ds_keyid *
     ds_slice cipher, kdf, kdfopts, pub, priv;
     uint32_t nkeys;
     ds_sshkey header_key;
+    memset(key, 0, sizeof *key);
     /* ssh-keygen only ever writes one key; more would be a crafted file. */
     if (!ds_ssh_str(&r, &cipher) || !ds_ssh_str(&r, &kdf) || !ds_ssh_str(&r, &kdfopts) ||
         !ds_ssh_u32(&r, &nkeys) || nkeys != 1 || !ds_ssh_str(&r, &pub) ||
@@ -127,7 +132,7 @@ static int parse_openssh_v1(const uint8_t *p, size_t n, size_t *used, ds_keyid *
         return 0;
     if (ds_slice_eq(cipher, "none")) {
         if (!ds_slice_eq(kdf, "none") || kdfopts.n != 0 ||
-            !verify_private_section(priv, &header_key, id))
+            !verify_private_section(priv, &header_key, id, key))
             return 0;
     } else {
         size_t tag = cipher_taglen(cipher);
@@ -157,7 +162,8 @@ static void try_binary(ds_scan *s, const uint8_t *buf, size_t at, size_t len, ui
 {
     size_t n = len - at < OPENSSH_MAX_SPAN ? len - at : OPENSSH_MAX_SPAN, used;
     ds_keyid id;
-    if (parse_openssh_v1(buf + at, n, &used, &id))
+    ds_sshkey key;
+    if (parse_openssh_v1(buf + at, n, &used, &id, &key))
         emit(s, base + at, used, "openssh-binary", "binary", &id);
 }
 
@@ -187,8 +193,9 @@ static void try_armored(openssh_state *st, ds_scan *s, const uint8_t *buf, size_
     const uint8_t *end = t.n > body ? memmem(t.s + body, t.n - body, END, END_LEN) : NULL;
     size_t outlen = 0, used, body_n = end ? (size_t)(end - t.s) - body : 0;
     ds_keyid id;
+    ds_sshkey key;
     if (end && decode_armor_body(st, t.s + body, body_n, &outlen) &&
-        parse_openssh_v1(st->blob, outlen, &used, &id) && used == outlen) {
+        parse_openssh_v1(st->blob, outlen, &used, &id, &key) && used == outlen) {
         size_t stop = (size_t)(end - t.s) + END_LEN;
         emit(s, base + at, (uint64_t)stop * unit,
              "openssh-pem", unit == 1 ? "pem" : "pem-utf16le", &id);
@@ -244,3 +251,39 @@ const ds_detector ds_detector_openssh = {
     .scan = openssh_scan,
     .close = openssh_close,
 };
+
+/* ---- components for the echo pass --------------------------------------- */
+
+int ds_openssh_components(const uint8_t *p, size_t n, ds_component_fn fn, void *ctx)
+{
+    openssh_state *st = NULL;
+    const uint8_t *blob = p;
+    size_t bloblen = n, used, outlen = 0;
+    unsigned unit = 0;
+    ds_keyid id;
+    ds_sshkey key;
+    int rc = 0;
+    if (n > OPENSSH_MAX_SPAN)
+        return 0;
+    if (n >= BEGIN_LEN && memcmp(p, BEGIN, BEGIN_LEN) == 0)
+        unit = 1;
+    else if (n >= 2 * BEGIN_LEN && ds_u16_eq(p, BEGIN, BEGIN_LEN))
+        unit = 2;
+    if (unit) {
+        if (!(st = OPENSSL_zalloc(sizeof *st)))
+            return -1;
+        ds_text t;
+        ds_text_view(&t, p, 0, n, unit, st->narrow);
+        const size_t body = BEGIN_LEN + ARMOR_LEN;
+        const uint8_t *end = t.n > body ? memmem(t.s + body, t.n - body, END, END_LEN) : NULL;
+        if (!end || !decode_armor_body(st, t.s + body, (size_t)(end - t.s) - body, &outlen))
+            goto out;
+        blob = st->blob;
+        bloblen = outlen;
+    }
+    if (parse_openssh_v1(blob, bloblen, &used, &id, &key) && key.alg != DS_SSH_UNKNOWN)
+        rc = ds_ssh_each_private(&key, fn, ctx);
+out:
+    OPENSSL_clear_free(st, st ? sizeof *st : 0);
+    return rc;
+}

@@ -22,6 +22,7 @@
 
 #include "detector.h"
 #include "keytext.h"
+#include "components.h"
 #include "sshwire.h"
 
 #define PUTTY_MAX_SPAN (32u * 1024)
@@ -234,3 +235,35 @@ const ds_detector ds_detector_putty = {
     .scan = putty_scan,
     .close = putty_close,
 };
+
+/* ---- components for the echo pass --------------------------------------- */
+
+int ds_putty_components(const uint8_t *p, size_t n, ds_component_fn fn, void *ctx)
+{
+    unsigned unit = 0;
+    if (n > PUTTY_MAX_SPAN)
+        return 0;
+    if (n >= PPK_MAGIC_LEN && memcmp(p, PPK_MAGIC, PPK_MAGIC_LEN) == 0)
+        unit = 1;
+    else if (n >= 2 * PPK_MAGIC_LEN && ds_u16_eq(p, PPK_MAGIC, PPK_MAGIC_LEN))
+        unit = 2;
+    if (!unit)
+        return 0;
+    putty_state *st = OPENSSL_zalloc(sizeof *st);
+    if (!st)
+        return -1;
+    ds_text t;
+    ppk_layout L;
+    ds_sshkey k;
+    size_t publen = 0, privlen = 0;
+    int rc = 0;
+    ds_text_view(&t, p, 0, n, unit, st->narrow);
+    if (ppk_parse_layout(t.s, t.n, &L) && ds_slice_eq(L.encryption, "none") &&
+        ds_b64_decode_body(t.s + L.pub_lo, L.pub_hi - L.pub_lo, st->pub, sizeof st->pub, &publen) &&
+        ds_b64_decode_body(t.s + L.priv_lo, L.priv_hi - L.priv_lo, st->priv, sizeof st->priv,
+                           &privlen) &&
+        ds_ssh_parse_pubblob(st->pub, publen, &k) && ppk_read_private(st->priv, privlen, &k))
+        rc = ds_ssh_each_private(&k, fn, ctx);
+    OPENSSL_clear_free(st, sizeof *st);
+    return rc;
+}

@@ -42,6 +42,7 @@ typedef struct {
     pcre2_jit_stack *jstack;
     uint64_t *covered;        /* per rule x 2 encodings: end of searched window */
     uint64_t *last_end;       /* per rule x 2: end of the last reported secret */
+    ds_hs_scratch *hs;        /* Hyperscan's per-thread scratch */
     uint8_t *scratch;         /* transcoded UTF-16LE window */
     size_t scratch_cap;
     /* current chunk */
@@ -63,6 +64,7 @@ static void rules_close(void *st)
         pcre2_match_context_free(r->mctx);
     if (r->jstack)
         pcre2_jit_stack_free(r->jstack);
+    ds_hs_scratch_free(r->hs);
     if (r->scratch) {
         OPENSSL_cleanse(r->scratch, r->scratch_cap);
         free(r->scratch);
@@ -75,7 +77,7 @@ static void rules_close(void *st)
 static void *rules_open(ds_scan *s, int *err)
 {
     const ds_ruleset *rs = ds_scan_rules(s);
-    if (!rs || !rs->nrules || !rs->ac)
+    if (!rs || !rs->nrules || (!rs->ac && !rs->hs))
         return NULL;   /* nothing to do */
     rules_state *r = calloc(1, sizeof *r);
     if (!r) {
@@ -98,7 +100,10 @@ static void *rules_open(ds_scan *s, int *err)
     r->last_end = calloc(rs->nrules * 2, sizeof *r->last_end);
     r->scratch_cap = 2 * RULES_MAX_WINDOW + 1024;
     r->scratch = malloc(r->scratch_cap);
-    if (!r->md || !r->mctx || !r->jstack || !r->covered || !r->last_end || !r->scratch) {
+    if (rs->hs)
+        r->hs = ds_hs_scratch_new(rs->hs);
+    if (!r->md || !r->mctx || !r->jstack || !r->covered || !r->last_end || !r->scratch ||
+        (rs->hs && !r->hs)) {
         rules_close(r);
         *err = ENOMEM;
         return NULL;
@@ -225,7 +230,10 @@ static void rules_scan(void *state, ds_scan *s, const uint8_t *buf, size_t own, 
         st->src_base = base;
         st->src_len = len;
     }
-    ds_ac_search(st->rs->ac, buf, own, len, on_hit, st);
+    if (st->hs)
+        ds_hs_search(st->rs->hs, st->hs, buf, own, len, on_hit, st);
+    else
+        ds_ac_search(st->rs->ac, buf, own, len, on_hit, st);
 }
 
 const ds_detector ds_detector_rules = {

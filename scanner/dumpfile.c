@@ -81,7 +81,10 @@ int ds_dumpfile_scan(ds_dumpfile *f, const ds_scan_opts *o, ds_findings *out,
                      char *err, size_t errlen)
 {
     if (!f->streaming) {
-        if (ds_scan_memory(f->data, f->len, &f->dump, o, out) < 0) {
+        /* A plain mapped file: chunks are read, the mapping serves the
+         * detectors' random reads (scan.h). */
+        int fd = f->src.map && f->data == f->src.map ? f->src.fd : -1;
+        if (ds_scan_mapped_file(f->data, f->len, fd, &f->dump, o, out) < 0) {
             snprintf(err, errlen, "out of memory during scan");
             return -1;
         }

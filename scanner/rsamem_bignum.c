@@ -10,8 +10,13 @@
  * region map's binary search) and the limb read.
  */
 #include "rsamem.h"
+#include "cpu.h"
 
 #include <string.h>
+
+#ifdef DS_AVX2_BUILD
+#include <immintrin.h>
+#endif
 
 static inline uint64_t rd64le(const uint8_t *p)
 {
@@ -193,6 +198,45 @@ static inline int bn_head_ok(uint64_t ptr, uint64_t w)
            ((dmax - top < 8192u) | (dmax == 0));
 }
 
+#ifdef DS_AVX2_BUILD
+/*
+ * bn_head_ok on eight positions at once: the first pass over every chunk,
+ * so it sets the pace of the whole scan.  Lanes: P = words i..i+3 (the
+ * pointers), Q = words i+1..i+4 ({top, dmax} in each 64-bit lane).
+ * Unsigned 32-bit "x <= c" is max(x, c) == c.  Returns the first block
+ * position >= i (a multiple of 32 past it) where some position passes,
+ * or the first block start past `stop - 64`.
+ */
+DS_TARGET_AVX2
+static size_t next_head_avx2(const uint8_t *b, size_t i, size_t stop)
+{
+    const __m256i mask = _mm256_set1_epi64x((long long)0xffff000000000007ULL);
+    const __m256i low = _mm256_set1_epi64x(0xffff), zero = _mm256_setzero_si256();
+    const __m256i four = _mm256_set1_epi32(4), c251 = _mm256_set1_epi32(251);
+    const __m256i c8191 = _mm256_set1_epi32(8191);
+    for (; i + 72 <= stop; i += 64) {
+        int m = 0;
+        for (int h = 0; h < 2; h++) {
+            __m256i P = _mm256_loadu_si256((const __m256i *)(b + i + 32 * h));
+            __m256i Q = _mm256_loadu_si256((const __m256i *)(b + i + 32 * h + 8));
+            __m256i ptr = _mm256_and_si256(_mm256_cmpeq_epi64(_mm256_and_si256(P, mask), zero),
+                                           _mm256_cmpgt_epi64(P, low));
+            __m256i dmax = _mm256_srli_epi64(Q, 32);
+            __m256i t4 = _mm256_sub_epi32(Q, four);
+            __m256i c1 = _mm256_cmpeq_epi32(_mm256_max_epu32(t4, c251), c251);
+            __m256i dd = _mm256_sub_epi32(dmax, Q);
+            __m256i c2 = _mm256_or_si256(_mm256_cmpeq_epi32(_mm256_max_epu32(dd, c8191), c8191),
+                                         _mm256_cmpeq_epi32(dmax, zero));
+            __m256i ok = _mm256_and_si256(ptr, _mm256_and_si256(c1, c2));
+            m |= (_mm256_movemask_ps(_mm256_castsi256_ps(ok)) & 0x55) << (8 * h);
+        }
+        if (m)
+            return (m & 0xff) ? i : i + 32;
+    }
+    return i;
+}
+#endif
+
 size_t rm_find_bignums(const rm_view *v, size_t from, size_t to, rm_cand *out,
                        size_t *n, size_t max)
 {
@@ -205,6 +249,17 @@ size_t rm_find_bignums(const rm_view *v, size_t from, size_t to, rm_cand *out,
         size_t stop = to;
         if (stop + 24 > v->len)
             stop = v->len >= 24 ? v->len - 23 : 0;
+#ifdef DS_AVX2_BUILD
+        if (ds_cpu_avx2()) {
+            /* Vector filter up to a block with a passing position, then
+             * the exact test on that block's four positions. */
+            while ((i = next_head_avx2(b, i, stop)) + 72 <= stop) {
+                for (size_t k = i; k < i + 32; k += 8)
+                    hits += header64(v, b, k, out, n, max);
+                i += 32;
+            }
+        }
+#endif
         /* Prefilter (bn_head_ok) on four candidate positions per step, one
          * branch; zero pages fail the pointer test. */
         for (; i + 32 <= stop; i += 32) {

@@ -63,6 +63,7 @@ void ds_ruleset_free(ds_ruleset *rs)
         free(rs->files[i]);
     free(rs->files);
     ds_ac_free(rs->ac);
+    ds_hs_free(rs->hs);
     free(rs->pat_kw);
     free(rs->pat_enc);
     if (rs->pat_bytes)
@@ -612,8 +613,23 @@ int ds_ruleset_finish(ds_ruleset *rs, char *err, size_t errlen)
     }
     rs->npat = np;
     if (np) {
-        rs->ac = ds_ac_build((const uint8_t *const *)rs->pat_bytes, rs->pat_len, np);
-        if (!rs->ac)
+        /* Hyperscan unless this CPU cannot run it or DUMPSCRUB_PREFILTER=ac
+         * asks for the automaton (tests and benchmarks compare the two). */
+        const char *pf = getenv("DUMPSCRUB_PREFILTER");
+        if (!pf || strcmp(pf, "ac") != 0) {
+            int *nocase = calloc(np, sizeof *nocase);
+            if (!nocase)
+                goto oom;
+            for (size_t i = 0; i < np; i++)
+                nocase[i] = rs->kws[rs->pat_kw[i]].nocase;
+            rs->hs = ds_hs_build((const uint8_t *const *)rs->pat_bytes, rs->pat_len, nocase, np,
+                                 err, errlen);
+            free(nocase);
+            if (!rs->hs && err[0])
+                return -1;
+        }
+        if (!rs->hs && !(rs->ac = ds_ac_build((const uint8_t *const *)rs->pat_bytes,
+                                              rs->pat_len, np)))
             goto oom;
     }
     return 0;

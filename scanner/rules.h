@@ -17,6 +17,7 @@
 #include <pcre2.h>
 
 #include "ahocorasick.h"
+#include "literal_hs.h"
 #include "finding.h"
 
 enum { DS_VAL_NONE, DS_VAL_JWT, DS_VAL_BASE64, DS_VAL_CHECKSUM, DS_VAL_KEYTAB };
@@ -62,7 +63,10 @@ typedef struct ds_ruleset {
     char **files;
     size_t nfiles;
     /* Built by ds_ruleset_finish: pattern 2k = keyword k in ASCII,
-     * 2k+1 = keyword k in UTF-16LE. */
+     * 2k+1 = keyword k in UTF-16LE.  The prefilter is Hyperscan where it
+     * runs (hs), else the Aho-Corasick automaton (ac); exactly one is set
+     * when there are patterns. */
+    struct ds_hs *hs;
     ds_ac *ac;
     uint32_t *pat_kw;               /* AC pattern -> keyword index */
     uint8_t *pat_enc;               /* AC pattern -> DS_ENC_ASCII | DS_ENC_UTF16LE */

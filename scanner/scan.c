@@ -13,6 +13,10 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,17 +145,39 @@ typedef struct {
     ds_scan *s;
     const ds_detector *const *dl;
     const uint8_t *buf;
+    int fd;                 /* >= 0: buf maps this file; read chunks with pread */
     size_t len, chunk, overlap, nchunks;
     atomic_size_t next;
     atomic_int failed;
 } memjob;
 
+/* buf[0, n) <- the file at off; 0 when all of it came. */
+static int pread_all(int fd, uint8_t *buf, size_t n, uint64_t off)
+{
+    while (n) {
+        ssize_t k = pread(fd, buf, n, (off_t)off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        buf += k;
+        off += (uint64_t)k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
 static void *mem_worker(void *arg)
 {
     memjob *j = arg;
     workerset w;
+    uint8_t *copy = NULL;
+    size_t copy_len = j->chunk + j->overlap;
+    if (j->fd >= 0 && (copy = aligned_alloc(1u << 21, (copy_len + (1u << 21) - 1) & ~(size_t)((1u << 21) - 1))))
+        madvise(copy, copy_len, MADV_HUGEPAGE);   /* one TLB entry per 2 MiB */
     if (workerset_open(&w, j->dl, j->s) < 0) {
         workerset_close(&w);
+        free(copy);
         atomic_store(&j->failed, 1);
         return NULL;
     }
@@ -163,9 +189,16 @@ static void *mem_worker(void *arg)
         size_t own = j->len - start < j->chunk ? j->len - start : j->chunk;
         size_t avail = j->len - start;
         size_t wlen = avail - own < j->overlap ? avail : own + j->overlap;
-        workerset_scan(&w, j->s, j->buf + start, own, wlen, start);
+        /* The mapping when the copy is not there or the read fails (the
+         * bytes are the same: both come from the page cache). */
+        const uint8_t *p = copy && pread_all(j->fd, copy, wlen, start) == 0 ? copy : j->buf + start;
+        workerset_scan(&w, j->s, p, own, wlen, start);
     }
     workerset_close(&w);
+    if (copy) {
+        OPENSSL_cleanse(copy, copy_len);   /* it held the dump's secrets */
+        free(copy);
+    }
     return NULL;
 }
 
@@ -179,12 +212,18 @@ static int cmp_finding(const void *a, const void *b)
     return (int)y->confidence - (int)x->confidence;
 }
 
+/* Is b (inside a, no more confident) the same key or secret as a? */
 static int same_key(const ds_finding *a, const ds_finding *b)
 {
     if (a->has_fingerprint && b->has_fingerprint)
         return memcmp(a->fingerprint, b->fingerprint, 32) == 0;
+    /* Unidentified: the same kind, and the same detector or a strictly
+     * more confident container (a token rule's `likely` finding swallows
+     * the generic secret-assignment heuristic's `possible` one; two rules
+     * with equal confidence on the same bytes are two facts). */
     if (!a->has_fingerprint && !b->has_fingerprint)
-        return strcmp(a->kind, b->kind) == 0;
+        return strcmp(a->kind, b->kind) == 0 &&
+               (strcmp(a->detector, b->detector) == 0 || a->confidence > b->confidence);
     return 0;
 }
 
@@ -248,12 +287,18 @@ static void scan_init(ds_scan *s, const ds_dump *d, const ds_scan_opts *o, ds_fi
 int ds_scan_memory(const uint8_t *buf, size_t len, const ds_dump *d,
                    const ds_scan_opts *o, ds_findings *out)
 {
+    return ds_scan_mapped_file(buf, len, -1, d, o, out);
+}
+
+int ds_scan_mapped_file(const uint8_t *buf, size_t len, int fd, const ds_dump *d,
+                        const ds_scan_opts *o, ds_findings *out)
+{
     ds_scan s;
     scan_init(&s, d, o, out);
     s.whole = buf;
     s.whole_len = len;
 
-    memjob j = { .s = &s, .dl = detector_list(o), .buf = buf, .len = len };
+    memjob j = { .s = &s, .dl = detector_list(o), .buf = buf, .fd = fd, .len = len };
     j.chunk = o && o->chunk_size ? o->chunk_size : DEFAULT_CHUNK;
     j.overlap = overlap_of(j.dl);
     j.nchunks = len ? (len - 1) / j.chunk + 1 : 0;

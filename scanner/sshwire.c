@@ -238,3 +238,16 @@ int ds_ssh_verify(const ds_sshkey *k, ds_keyid *id)
         return 0;
     }
 }
+
+int ds_ssh_each_private(const ds_sshkey *k, int (*fn)(void *, const uint8_t *, size_t), void *ctx)
+{
+    int n = 0;
+    for (int i = 0; i < 4; i++) {
+        if (!k->priv[i].n)
+            continue;
+        if (fn(ctx, k->priv[i].p, k->priv[i].n) < 0)
+            return -1;
+        n++;
+    }
+    return n;
+}

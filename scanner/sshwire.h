@@ -66,4 +66,8 @@ int ds_ssh_pub_id(const ds_sshkey *k, ds_keyid *id);
 /* Public + private fields: the consistency check of verify.c. */
 int ds_ssh_verify(const ds_sshkey *k, ds_keyid *id);
 
+/* Hand each non-empty private field of k to fn (components.h); returns
+ * how many, or -1 when fn failed. */
+int ds_ssh_each_private(const ds_sshkey *k, int (*fn)(void *, const uint8_t *, size_t), void *ctx);
+
 #endif

@@ -6,11 +6,13 @@
  * bytes malloc overwrote with its list pointers, a stack temporary holding
  * one prime, BIGNUM limbs.  No structure is left to find them by, but once
  * a key has been found its private components are known: this pass takes
- * them from the findings (parsing the finding's own bytes: DER, PEM, or a
- * Windows CAPI/CNG key blob) and
- * searches the whole dump for any run of 16 bytes or more of any of them,
- * big-endian, little-endian (BIGNUM limbs on little-endian machines) or as
- * hex text.  Such runs become findings ("echo") and are scrubbed too.
+ * them from the findings (parsing the finding's own bytes: DER, PEM, a
+ * Windows CAPI/CNG key blob, or through the OpenSSH, PuTTY and JWK
+ * detectors' parsers, components.h) and searches the whole dump for any
+ * run of 16 bytes or more of any of them, big-endian, little-endian
+ * (BIGNUM limbs on little-endian machines), as hex text, or as base64 /
+ * base64url at each alignment (the body of a key file whose header is
+ * gone).  Such runs become findings ("echo") and are scrubbed too.
  *
  * Search: every 16-byte substring of every needle is indexed (a few
  * thousand for an RSA-2048 key), so the dump needs looking at only every
@@ -21,6 +23,7 @@
  * exact match of a secret is not a coincidence.
  */
 #include "scrub.h"
+#include "components.h"
 #include "der.h"
 
 #include <stdlib.h>
@@ -41,7 +44,8 @@
 typedef struct {
     uint8_t *bytes;          /* the secret run (cleansed on free) */
     size_t len;
-    const char *encoding;    /* "raw-be", "raw-le", "hex", "HEX" */
+    const char *encoding;    /* "raw-be", "raw-le", "hex", "HEX", "base64", "base64url",
+                              * the four text forms also with "-utf16le" */
     ds_finding like;         /* kind, confidence, bits, fingerprint of its key */
 } needle;
 
@@ -114,6 +118,16 @@ static int is_hex(const char *encoding)
     return encoding[0] == 'h' || encoding[0] == 'H';
 }
 
+static int is_b64(const char *encoding)
+{
+    return encoding[0] == 'b';
+}
+
+static int is_utf16(const char *encoding)
+{
+    return strstr(encoding, "utf16") != NULL;
+}
+
 static int add_window(ds_echo *e, uint32_t ni, uint32_t pos)
 {
     const uint8_t *p = e->n[ni].bytes + pos;
@@ -127,9 +141,12 @@ static int add_window(ds_echo *e, uint32_t ni, uint32_t pos)
      * and after a scrub with zeros or a --fill pattern they would match the
      * scrubbed bytes themselves.  16 random bytes have fewer than 10
      * distinct values with odds below 1e-6, 16 hex digits fewer than 6
-     * with odds of 1e-5; the neighbouring windows catch such a fragment. */
-    if (distinct16(p) < (is_hex(e->n[ni].encoding) ? 6u : 10u))
-        return 0;
+     * with odds of 1e-5, 16 base64 digits fewer than 8 below 1e-6; the
+     * neighbouring windows catch such a fragment. */
+    const char *enc = e->n[ni].encoding;
+    unsigned need = is_utf16(enc) ? 5u : is_hex(enc) ? 6u : is_b64(enc) ? 8u : 10u;
+    if (distinct16(p) < need)   /* UTF-16LE: 8 characters and their zero bytes; */
+        return 0;               /* fewer than 4 distinct: 1e-3 for hex */
     if (e->nw == e->wcap) {
         size_t cap = e->wcap ? e->wcap * 2 : 256;
         window *v = realloc(e->w, cap * sizeof *v);
@@ -174,7 +191,63 @@ static int add_needle(ds_echo *e, const uint8_t *p, size_t len, const char *enc,
     return 0;
 }
 
-/* One component: big-endian, little-endian, hex in both cases. */
+/* A text form of a component, as ASCII and as UTF-16LE (how .NET and
+ * Windows programs hold strings: an RSAKeyValue XML, a JWK, a PEM). */
+static int add_text_needle(ds_echo *e, const uint8_t *s, size_t n, const char *enc,
+                           const char *enc16, const ds_finding *like)
+{
+    int rc = add_needle(e, s, n, enc, like);
+    uint8_t *w = rc ? NULL : calloc(n ? 2 * n : 1, 1);
+    if (rc || !w)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        w[2 * i] = s[i];
+    rc = add_needle(e, w, 2 * n, enc16, like);
+    OPENSSL_cleanse(w, 2 * n);
+    free(w);
+    return rc;
+}
+
+/*
+ * The component inside a longer base64 text (a PEM or OpenSSH body, PuTTY
+ * Private-Lines, a JWK member): its characters depend on where it starts
+ * within a 3-byte group.  For each start a = 0, 1, 2, encode a zero bytes
+ * + the component, cut to whole groups, and drop the first 0, 2 or 3
+ * characters, which mix in the bytes before it.
+ */
+static int add_base64(ds_echo *e, const uint8_t *be, size_t len, int url, const ds_finding *like)
+{
+    static const char std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const char *alpha = url ? safe : std;
+    size_t cap = (len + 2) / 3 * 4 + 4;
+    uint8_t *tmp = malloc(cap);
+    if (!tmp)
+        return -1;
+    int rc = 0;
+    for (size_t a = 0; a < 3 && rc == 0; a++) {
+        size_t groups = (a + len) / 3, o = 0;
+        for (size_t g = 0; g < groups; g++) {
+            uint32_t v = 0;
+            for (size_t j = 0; j < 3; j++) {
+                size_t at = 3 * g + j;   /* index into (a zeros + be) */
+                v = v << 8 | (at < a ? 0 : be[at - a]);
+            }
+            for (int j = 3; j >= 0; j--)
+                tmp[o++] = (uint8_t)alpha[v >> (6 * j) & 63];
+        }
+        size_t skip = a == 0 ? 0 : a + 1;
+        if (o > skip)
+            rc = add_text_needle(e, tmp + skip, o - skip, url ? "base64url" : "base64",
+                                 url ? "base64url-utf16le" : "base64-utf16le", like);
+        OPENSSL_cleanse(tmp, cap);
+    }
+    free(tmp);
+    return rc;
+}
+
+/* One component: big-endian, little-endian, hex in both cases, base64 in
+ * both alphabets. */
 static int add_component(ds_echo *e, const uint8_t *be, size_t len, const ds_finding *like)
 {
     static const char hx[] = "0123456789abcdef", HX[] = "0123456789ABCDEF";
@@ -191,15 +264,19 @@ static int add_component(ds_echo *e, const uint8_t *be, size_t len, const ds_fin
         tmp[2 * i + 1] = (uint8_t)hx[be[i] & 15];
     }
     if (!rc)
-        rc = add_needle(e, tmp, 2 * len, "hex", like);
+        rc = add_text_needle(e, tmp, 2 * len, "hex", "hex-utf16le", like);
     for (size_t i = 0; i < len; i++) {
         tmp[2 * i] = (uint8_t)HX[be[i] >> 4];
         tmp[2 * i + 1] = (uint8_t)HX[be[i] & 15];
     }
     if (!rc)
-        rc = add_needle(e, tmp, 2 * len, "HEX", like);
+        rc = add_text_needle(e, tmp, 2 * len, "HEX", "HEX-utf16le", like);
     OPENSSL_cleanse(tmp, 2 * len);
     free(tmp);
+    if (!rc)
+        rc = add_base64(e, be, len, 0, like);
+    if (!rc)
+        rc = add_base64(e, be, len, 1, like);
     return rc;
 }
 
@@ -358,6 +435,36 @@ static int blob_components(ds_echo *e, const uint8_t *p, size_t n, const ds_find
     return 0;
 }
 
+/* ---- OpenSSH, PuTTY, JWK: through their detectors' parsers ---------------- */
+
+typedef struct {
+    ds_echo *e;
+    const ds_finding *like;
+} text_ctx;
+
+static int text_component(void *ctx, const uint8_t *be, size_t len)
+{
+    text_ctx *c = ctx;
+    return add_component(c->e, be, len, c->like);
+}
+
+static int text_components(ds_echo *e, const uint8_t *p, size_t n, const ds_finding *like,
+                           int *added)
+{
+    static int (*const parsers[])(const uint8_t *, size_t, ds_component_fn, void *) = {
+        ds_openssh_components, ds_putty_components, ds_jwk_components,
+    };
+    text_ctx c = { e, like };
+    for (size_t i = 0; i < sizeof parsers / sizeof parsers[0]; i++) {
+        int got = parsers[i](p, n, text_component, &c);
+        if (got != 0) {
+            *added += got > 0 ? got : 0;
+            return got < 0 ? -1 : 0;
+        }
+    }
+    return 0;
+}
+
 int ds_echo_add_finding(ds_echo *e, const uint8_t *dump, size_t dump_len, const ds_finding *f)
 {
     if (f->offset >= dump_len || f->length > dump_len - f->offset)
@@ -374,6 +481,8 @@ int ds_echo_add_finding(ds_echo *e, const uint8_t *dump, size_t dump_len, const 
     EVP_PKEY *k = key_of(dump + f->offset, (size_t)f->length);
     if (!k) {
         rc = blob_components(e, dump + f->offset, (size_t)f->length, &like, &added);
+        if (rc == 0 && !added)
+            rc = text_components(e, dump + f->offset, (size_t)f->length, &like, &added);
         goto done;
     }
     static const char *const names[] = {
@@ -446,6 +555,57 @@ static int push(ds_findings *out, const ds_finding *f)
     return 0;
 }
 
+/*
+ * A base64 copy is part of a longer text: an armored key whose header a
+ * freed stdio buffer lost, its lines broken every 64 or 70 characters.
+ * The component's own characters are only part of it, and the rest
+ * (other components, the ends of lines too short to match) is key
+ * material too: widen the run to the whole base64 text around it, line
+ * breaks included, at most B64_REACH bytes each way.
+ */
+#define B64_REACH 65536u
+
+static int b64_char(uint8_t c, int url)
+{
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '=')
+        return 1;
+    return url ? c == '-' || c == '_' : c == '+' || c == '/';
+}
+
+static int b64_text(const uint8_t *buf, size_t i, int url)
+{
+    return b64_char(buf[i], url) || buf[i] == '\n' || buf[i] == '\r';
+}
+
+/* The same in UTF-16LE: characters at even distance from the match, each
+ * followed by a zero byte. */
+static void widen_base64_utf16(const uint8_t *buf, size_t len, int url, size_t *a, size_t *b)
+{
+    size_t lo = *a > B64_REACH ? *a - B64_REACH : 0, hi = len - *b > B64_REACH ? *b + B64_REACH : len;
+    while (*a >= lo + 2 && buf[*a - 1] == 0 && b64_text(buf, *a - 2, url))
+        *a -= 2;
+    while (*b + 2 <= hi && buf[*b + 1] == 0 && b64_text(buf, *b, url))
+        *b += 2;
+    while (*a + 2 <= *b && (buf[*a] == '\n' || buf[*a] == '\r'))
+        *a += 2;
+    while (*b >= *a + 2 && (buf[*b - 2] == '\n' || buf[*b - 2] == '\r'))
+        *b -= 2;
+}
+
+static void widen_base64(const uint8_t *buf, size_t len, int url, size_t *a, size_t *b)
+{
+    size_t lo = *a > B64_REACH ? *a - B64_REACH : 0, hi = len - *b > B64_REACH ? *b + B64_REACH : len;
+    while (*a > lo && (b64_char(buf[*a - 1], url) || buf[*a - 1] == '\n' || buf[*a - 1] == '\r'))
+        (*a)--;
+    while (*b < hi && (b64_char(buf[*b], url) || buf[*b] == '\n' || buf[*b] == '\r'))
+        (*b)++;
+    /* Line breaks at the edges belong to the text around it. */
+    while (*a < *b && (buf[*a] == '\n' || buf[*a] == '\r'))
+        (*a)++;
+    while (*b > *a && (buf[*b - 1] == '\n' || buf[*b - 1] == '\r'))
+        (*b)--;
+}
+
 int ds_echo_scan(const ds_echo *e, const uint8_t *buf, size_t len, const ds_dump *d,
                  const ds_spans *skip, ds_findings *out)
 {
@@ -465,6 +625,10 @@ int ds_echo_scan(const ds_echo *e, const uint8_t *buf, size_t len, const ds_dump
                 a--, pa--;
             while (b < len && pb < nd->len && buf[b] == nd->bytes[pb])
                 b++, pb++;
+            if (is_b64(nd->encoding) && is_utf16(nd->encoding))
+                widen_base64_utf16(buf, len, nd->encoding[6] == 'u', &a, &b);
+            else if (is_b64(nd->encoding))
+                widen_base64(buf, len, nd->encoding[6] == 'u', &a, &b);
             if (!inside(skip, a, b)) {
                 ds_finding f = nd->like;
                 f.offset = a;

@@ -64,16 +64,18 @@ if [ -d "$EXT" ]; then
     check_eq "truncated external dumps: info/scan never crash" "" "$bad"
 
     # The external corpus holds no private key, but the 2012 Go hello-world
-    # core really does hold an AWS key pair in its environment (on the
-    # stack): exactly those two findings, in the plain and the gzip copy.
+    # core really does hold an AWS key pair and a MEETUP_API_KEY in its
+    # environment (on the stack): exactly those three findings (the API key
+    # by the generic secret-assignment heuristic), in the plain and the
+    # gzip copy; nothing in any other dump.
     "$DS" scan -q --json "$EXT" > "$TMP/ext.json"; rc=$?
     check_eq "scan of the external corpus: exit 1 (the AWS keys)" 1 "$rc"
     got=$(python3 -c '
 import json,sys,os
 for l in open(sys.argv[1]):
     d=json.loads(l); print(os.path.basename(d["file"]), d["detector"], d.get("region"))' "$TMP/ext.json" | sort | tr '\n' ';')
-    want="hello-world-core aws-access-key-id [stack:28232];hello-world-core aws-secret-access-key [stack:28232];hello-world-core.gz aws-access-key-id [stack:28232];hello-world-core.gz aws-secret-access-key [stack:28232];"
-    check_eq "external corpus: only the AWS key pair of hello-world-core, labelled [stack]" "$want" "$got"
+    want="hello-world-core aws-access-key-id [stack:28232];hello-world-core aws-secret-access-key [stack:28232];hello-world-core secret-assignment [stack:28232];hello-world-core.gz aws-access-key-id [stack:28232];hello-world-core.gz aws-secret-access-key [stack:28232];hello-world-core.gz secret-assignment [stack:28232];"
+    check_eq "external corpus: only the AWS key pair and API key of hello-world-core, labelled [stack]" "$want" "$got"
 else
     skip "external corpus not found at $EXT"
 fi

@@ -139,7 +139,12 @@ STAGE=$TMP/stage           # same filesystem as W: mv is a rename
 mkdir -p "$W" "$STAGE"
 for i in $(seq 0 19); do mk_dirty "dirty$i" $((100 + i)); done
 mk_clean clean0
-timeout 120 "$DS" gate --watch --scrub --json --settle 1500 "$W" > "$TMP/watch.jsonl" 2> "$TMP/watch.err" &
+# --settle is the quiet period after which a file is taken as complete: a
+# writer that pauses longer is indistinguishable from one that finished.
+# The appenders below pause 0.1 s between pieces, but on a loaded 2-core CI
+# machine a fork + dd once took over 1.5 s (a file handled twice): 4 s
+# keeps the test about the gate, not the scheduler.
+timeout 150 "$DS" gate --watch --scrub --json --settle 4000 "$W" > "$TMP/watch.jsonl" 2> "$TMP/watch.err" &
 GPID=$!
 GATE_PIDS+=("$GPID")
 sleep 0.3

@@ -4,11 +4,13 @@
  * suffixes of each other, duplicates, NUL bytes, letters in both cases)
  * over random texts built from a small alphabet (so patterns occur often),
  * with `own` cut anywhere; every (pattern, start) pair reported must be
- * exactly the naive set, each once.  Also a big-pattern-set stress with
+ * exactly the naive set, each once; the same for the Hyperscan
+ * prefilter (literal_hs.c) that replaces the automaton where it runs.  Also a big-pattern-set stress with
  * the SIMD paths. block borders.
  */
 #include "check.h"
 #include "ahocorasick.h"
+#include "literal_hs.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -57,7 +59,7 @@ int main(void)
     size_t lens[MAXPAT];
     uint64_t rs = 0x9e3779b97f4a7c15ull;
     const char alpha[] = "abAB\0xy:/";
-    int all_ok = 1, rounds = 0;
+    int all_ok = 1, hs_ok = 1, rounds = 0;
     size_t total = 0;
     for (int round = 0; round < 400; round++) {
         size_t np = 1 + next_rand(&rs) % MAXPAT;
@@ -107,11 +109,39 @@ int main(void)
                    round, np, len, own, want, h.reported, missed, h.dup, h.bad);
             all_ok = 0;
         }
+        /* Hyperscan, every pattern case-insensitive: the same set. */
+        int nocase[MAXPAT];
+        for (size_t i = 0; i < np; i++)
+            nocase[i] = 1;
+        char err[256];
+        ds_hs *hs = ds_hs_build(pp, lens, nocase, np, err, sizeof err);
+        ds_hs_scratch *sc = hs ? ds_hs_scratch_new(hs) : NULL;
+        if (!sc) {
+            printf("FAIL hs round %d: %s\n", round, hs ? "no scratch" : err);
+            hs_ok = 0;
+        } else {
+            for (size_t k = 0; k < np * len; k++)
+                if (seen[k] == 2)
+                    seen[k] = 1;
+            hits g = { seen, len, 0, 0, 0 };
+            ds_hs_search(hs, sc, text, own, len, on_match, &g);
+            missed = 0;
+            for (size_t k = 0; k < np * len; k++)
+                missed += seen[k] == 1;
+            if (missed || g.dup || g.bad || g.reported != want) {
+                printf("FAIL hs round %d: np=%zu len=%zu own=%zu want=%zu got=%zu missed=%zu dup=%zu bad=%zu\n",
+                       round, np, len, own, want, g.reported, missed, g.dup, g.bad);
+                hs_ok = 0;
+            }
+        }
+        ds_hs_scratch_free(sc);
+        ds_hs_free(hs);
         total += want;
         rounds++;
         ds_ac_free(ac);
     }
     CHECK("ahocorasick: 400 random rounds equal the naive search", all_ok && rounds == 400);
+    CHECK("hyperscan: 400 random rounds equal the naive search", hs_ok && rounds == 400);
     CHECK("ahocorasick: the rounds found matches at all", total > 1000);
 
     /* short patterns are refused */

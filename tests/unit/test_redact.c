@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 static ds_finding mk(uint64_t off, uint64_t len, ds_confidence c)
@@ -175,6 +177,153 @@ static void test_echo(void)
     EVP_PKEY_free(k);
 }
 
+/* base64 of p[0, n) in lines of 64 characters (the PEM layout), URL-safe
+ * alphabet without padding and lines when url is set; returns the length. */
+static size_t b64_lines(const uint8_t *p, size_t n, char *out, int url)
+{
+    static const char std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const char *a = url ? safe : std;
+    size_t o = 0, col = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
+                     (i + 2 < n ? p[i + 2] : 0);
+        size_t chars = n - i >= 3 ? 4 : n - i + 1;
+        for (size_t j = 0; j < 4; j++) {
+            if (j < chars)
+                out[o++] = a[v >> (18 - 6 * j) & 63];
+            else if (!url)
+                out[o++] = '=';
+            if (!url && ++col == 64) {
+                out[o++] = '\n';
+                col = 0;
+            }
+        }
+    }
+    if (!url && col)
+        out[o++] = '\n';
+    return o;
+}
+
+/* The body of an armored key whose header a freed stdio buffer lost: its
+ * components in base64 at whatever alignment, lines broken every 64
+ * characters.  Found through the key's other copy, widened to the whole
+ * text; the same for a JWK member (base64url) found through a JWK. */
+static void test_echo_base64(void)
+{
+    EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+    CHECK("echo base64: keygen", k != NULL);
+    if (!k)
+        return;
+    unsigned char *der = NULL;
+    int dlen = i2d_PrivateKey(k, &der);
+    static uint8_t dump[300000];
+    static char text[4096];
+    memset(dump, 0, sizeof dump);
+    memcpy(dump + 1000, der, (size_t)dlen);
+    /* Three damaged bodies: the DER from byte 100, 101, 102 on (every
+     * alignment of every component), each without its first 64 chars. */
+    size_t at[3], tlen[3];
+    for (int a = 0; a < 3; a++) {
+        size_t n = b64_lines(der + 100 + a, (size_t)dlen - 100 - (size_t)a, text, 0);
+        at[a] = 20000 + 10000 * (size_t)a;
+        tlen[a] = n - 65 - 1;                  /* no first line, no final newline */
+        memcpy(dump + at[a], text + 65, tlen[a]);
+    }
+    ds_finding f = mk(1000, (uint64_t)dlen, DS_CONF_VERIFIED);
+    ds_echo *e = ds_echo_new();
+    CHECK("echo base64: key taken", e && ds_echo_add_finding(e, dump, sizeof dump, &f) == 0);
+    ds_findings out = { 0 };
+    CHECK("echo base64: scan", ds_echo_scan(e, dump, sizeof dump, NULL, NULL, &out) == 0);
+    for (int a = 0; a < 3; a++) {
+        int whole = 0;
+        for (size_t i = 0; i < out.n; i++)
+            if (out.v[i].offset == at[a] && out.v[i].length == tlen[a] &&
+                !strcmp(out.v[i].encoding, "base64"))
+                whole = 1;
+        char name[96];
+        snprintf(name, sizeof name, "echo base64: damaged body at alignment %d scrubbed whole", a);
+        CHECK(name, whole);
+    }
+    ds_findings_free(&out);
+    ds_echo_free(e);
+
+    /* JWK: the finding is the object; a lone copy of "d" elsewhere. */
+    BIGNUM *d = NULL, *n = NULL;
+    EVP_PKEY_get_bn_param(k, "d", &d);
+    EVP_PKEY_get_bn_param(k, "n", &n);
+    uint8_t db[256], nb[256];
+    int dl = BN_bn2bin(d, db), nl = BN_bn2bin(n, nb);
+    char dtxt[400], ntxt[400];
+    size_t dtl = b64_lines(db, (size_t)dl, dtxt, 1), ntl = b64_lines(nb, (size_t)nl, ntxt, 1);
+    int jl = snprintf(text, sizeof text, "{\"kty\":\"RSA\",\"n\":\"%.*s\",\"e\":\"AQAB\",\"d\":\"%.*s\"}",
+                      (int)ntl, ntxt, (int)dtl, dtxt);
+    memset(dump, 0, sizeof dump);
+    memcpy(dump + 5000, text, (size_t)jl);
+    memcpy(dump + 60001, dtxt, dtl);            /* "d" alone, odd offset */
+    dump[60000] = '"';
+    dump[60001 + dtl] = '"';
+    ds_finding j = mk(5000, (uint64_t)jl, DS_CONF_VERIFIED);
+    j.detector = "jwk";
+    e = ds_echo_new();
+    CHECK("echo base64url: JWK components taken",
+          e && ds_echo_add_finding(e, dump, sizeof dump, &j) == 0 && ds_echo_keys(e) == 1);
+    memset(&out, 0, sizeof out);
+    CHECK("echo base64url: scan", ds_echo_scan(e, dump, sizeof dump, NULL, NULL, &out) == 0);
+    int lone = 0;
+    for (size_t i = 0; i < out.n; i++)
+        if (out.v[i].offset == 60001 && out.v[i].length == dtl &&
+            !strcmp(out.v[i].encoding, "base64url"))
+            lone = 1;
+    CHECK("echo base64url: the lone copy of d found, quote to quote", lone);
+    ds_findings_free(&out);
+
+    /* .NET's RSA.ToXmlString in a UTF-16LE string: <D>base64</D>; and d
+     * in upper-case hex, UTF-16LE too. */
+    char xml[700], b64d[400], hexd[600];
+    size_t bl = b64_lines(db, (size_t)dl, b64d, 0);
+    while (bl && (b64d[bl - 1] == '\n'))
+        bl--;
+    size_t w = 0;
+    for (size_t i = 0; i < bl; i++)   /* one line: XML has no breaks */
+        if (b64d[i] != '\n')
+            b64d[w++] = b64d[i];
+    int xl = snprintf(xml, sizeof xml, "<D>%.*s</D>", (int)w, b64d);
+    for (int i = 0; i < dl; i++)
+        snprintf(hexd + 2 * i, 3, "%02X", db[i]);
+    memset(dump, 0, sizeof dump);
+    memcpy(dump + 5000, text, (size_t)jl);
+    for (int i = 0; i < xl; i++)
+        dump[100000 + 2 * i] = (uint8_t)xml[i];
+    for (int i = 0; i < 2 * dl; i++)
+        dump[150000 + 2 * i] = (uint8_t)hexd[i];
+    memset(&out, 0, sizeof out);
+    CHECK("echo utf16le: scan", ds_echo_scan(e, dump, sizeof dump, NULL, NULL, &out) == 0);
+    int x16 = 0, h16 = 0;
+    for (size_t i = 0; i < out.n; i++) {
+        if (out.v[i].offset == 100000 + 6 && out.v[i].length == 2 * w &&
+            !strcmp(out.v[i].encoding, "base64-utf16le"))
+            x16 = 1;
+        if (out.v[i].offset >= 150000 && out.v[i].offset + out.v[i].length <= 150000 + 4 * (size_t)dl &&
+            out.v[i].length >= 64 && !strcmp(out.v[i].encoding, "HEX-utf16le"))
+            h16 = 1;
+    }
+    CHECK("echo utf16le: <D> of an RSAKeyValue found, whole member", x16);
+    CHECK("echo utf16le: d in upper-case hex found", h16);
+    ds_findings_free(&out);
+    OPENSSL_cleanse(xml, sizeof xml);
+    OPENSSL_cleanse(b64d, sizeof b64d);
+    OPENSSL_cleanse(hexd, sizeof hexd);
+    ds_echo_free(e);
+    OPENSSL_cleanse(text, sizeof text);
+    OPENSSL_cleanse(dtxt, sizeof dtxt);
+    OPENSSL_cleanse(db, sizeof db);
+    BN_clear_free(d);
+    BN_free(n);
+    OPENSSL_clear_free(der, (size_t)dlen);
+    EVP_PKEY_free(k);
+}
+
 int main(void)
 {
     test_spans();
@@ -182,5 +331,6 @@ int main(void)
     test_copy();
     test_names();
     test_echo();
+    test_echo_base64();
     CHECK_DONE();
 }

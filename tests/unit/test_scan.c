@@ -8,7 +8,11 @@
 #include "check.h"
 #include "scan.h"
 
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define MARK "SECRETMARK"
 #define MARKLEN 10
@@ -29,6 +33,28 @@ static void mark_scan(void *state, ds_scan *s, const uint8_t *buf, size_t own, s
 }
 
 static const ds_detector mark = { "mark", 300, NULL, mark_scan, NULL };
+
+/* The same, naming where the chunk's bytes came from: the whole mapping
+ * or a copy (ds_scan_mapped_file reads chunks with pread). */
+static void where_scan(void *state, ds_scan *s, const uint8_t *buf, size_t own, size_t len,
+                       uint64_t base)
+{
+    (void)state;
+    size_t wl = 0;
+    const uint8_t *whole = ds_scan_whole(s, &wl);
+    int in_map = whole && buf >= whole && buf < whole + wl;
+    for (size_t i = 0; i < own; i++) {
+        if (buf[i] != 'S' || len - i < MARKLEN + 1 || memcmp(buf + i, MARK, MARKLEN))
+            continue;
+        ds_finding f = { .offset = base + i, .length = MARKLEN + 1 + buf[i + MARKLEN],
+                         .kind = DS_KIND_TOKEN, .detector = in_map ? "in-map" : "in-copy",
+                         .confidence = DS_CONF_VERIFIED };
+        ds_emit(s, &f);
+    }
+}
+
+static const ds_detector where = { "where", 300, NULL, where_scan, NULL };
+static const ds_detector *const only_where[] = { &where, NULL };
 static const ds_detector *const only_mark[] = { &mark, NULL };
 
 static void plant(uint8_t *buf, size_t off, uint8_t extra)
@@ -76,6 +102,41 @@ int main(void)
             CHECK(name, sorted);
             ds_findings_free(&f);
         }
+    }
+
+    /* A mapped regular file: chunks read with pread into a copy, the same
+     * findings at every chunk size and thread count. */
+    char path[] = "/tmp/dstest-scan-XXXXXX";
+    int fd = mkstemp(path);
+    int wrote = fd >= 0 && write(fd, buf, N) == N;
+    const uint8_t *map = wrote ? mmap(NULL, N, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+    CHECK("mapped file: written and mapped", map != MAP_FAILED);
+    for (size_t c = 0; map != MAP_FAILED && c < sizeof chunks / sizeof chunks[0]; c++) {
+        for (int jobs = 1; jobs <= 3; jobs += 2) {
+            ds_scan_opts o;
+            ds_scan_opts_init(&o);
+            o.detectors = only_where;
+            o.chunk_size = chunks[c];
+            o.jobs = jobs;
+            ds_findings f = { 0 }, m = { 0 };
+            int ok = ds_scan_mapped_file(map, N, fd, &d, &o, &f) == 0 &&
+                     ds_scan_memory(map, N, &d, &o, &m) == 0 && f.n == 6 && m.n == 6;
+            for (size_t i = 0; ok && i < f.n; i++)
+                ok = f.v[i].offset == m.v[i].offset && f.v[i].length == m.v[i].length &&
+                     !strcmp(f.v[i].detector, "in-copy") && !strcmp(m.v[i].detector, "in-map");
+            char name[96];
+            snprintf(name, sizeof name, "mapped file read by chunks = mapping, chunk=%zu jobs=%d",
+                     chunks[c], jobs);
+            CHECK(name, ok);
+            ds_findings_free(&f);
+            ds_findings_free(&m);
+        }
+    }
+    if (map != MAP_FAILED)
+        munmap((void *)map, N);
+    if (fd >= 0) {
+        close(fd);
+        unlink(path);
     }
 
     /* Threshold, labels, vaddr translation. */
