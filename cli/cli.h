@@ -21,6 +21,10 @@ int cmd_scan(int argc, char **argv);
 int cmd_scrub(int argc, char **argv);
 int cmd_gate(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+/* crash hook: cmd_hook.c, hook_install.c */
+int cmd_hook(int argc, char **argv);
+int cmd_install_hook(int argc, char **argv);
+int cmd_uninstall_hook(int argc, char **argv);
 
 /* Combine per-file outcomes into one exit code: found beats error beats
  * unproven beats clean, so no script can mistake a failure for "clean". */

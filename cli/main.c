@@ -24,6 +24,10 @@ static const char usage[] =
     "  gate DIR...         pre-upload gate: pass, scrub, quarantine or reject\n"
     "  rules check FILE... compile pattern rules and run their samples\n"
     "  merge FILE...       combine the JSON outputs of sharded sweeps (scan --shard)\n"
+    "  hook --out-dir DIR -- %P %i %u %g %s %t %e\n"
+    "                      crash handler: scrub a core streamed on stdin\n"
+    "  install-hook        make the kernel pipe every core through `hook`\n"
+    "  uninstall-hook      restore the crash handler install-hook replaced\n"
     "\n"
     "  dumpscrub COMMAND --help   options of one command\n"
     "  dumpscrub --version\n"
@@ -82,6 +86,10 @@ int main(int argc, char **argv)
         { "gate", cmd_gate },
         { "rules", cmd_rules },
         { "merge", cmd_merge },
+        /* crash hook (issue 5) */
+        { "hook", cmd_hook },
+        { "install-hook", cmd_install_hook },
+        { "uninstall-hook", cmd_uninstall_hook },
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(cmd, cmds[i].name))

@@ -653,3 +653,20 @@ int ds_echo_scan(const ds_echo *e, const uint8_t *buf, size_t len, const ds_dump
     }
     return 0;
 }
+
+/* ---- raw secret bytes (the crash hook) ------------------------------------- */
+
+int ds_echo_add_raw(ds_echo *e, const uint8_t *p, size_t n, const ds_finding *f)
+{
+    if (n < W)
+        return 0;
+    ds_finding like = *f;
+    like.detector = "echo";
+    like.has_vaddr = 0;
+    like.region = NULL;
+    /* Both byte orders and hex, as for a parsed key's components. */
+    int rc = add_component(e, p, n, &like);
+    if (rc == 0)
+        e->keys++;
+    return rc;
+}

@@ -96,6 +96,11 @@ size_t ds_echo_keys(const ds_echo *e);
 int ds_echo_scan(const ds_echo *e, const uint8_t *buf, size_t len, const ds_dump *d,
                  const ds_spans *skip, ds_findings *out);
 void ds_echo_free(ds_echo *e);
+/* Add the bytes of a finding that is itself a secret with no key structure
+ * to parse (in-memory BIGNUM limbs, an AES key schedule) as one component:
+ * its other copies (registers saved in the notes, stale buffers) are found
+ * like a parsed key's.  Counts as one key.  0 or -1 (ENOMEM). */
+int ds_echo_add_raw(ds_echo *e, const uint8_t *p, size_t n, const ds_finding *f);
 
 /* ---- encoders (compress.c) ----------------------------------------------- */
 
