@@ -37,6 +37,7 @@
 #include <openssl/x509.h>
 
 #define W 16
+#define ECHO_RAW_MAX 4096        /* longest verified finding taken as raw bytes */
 #define STRIDE 8                 /* a fragment of W + STRIDE - 1 bytes is never missed */
 #define BUCKET_BITS 12
 #define BITMAP_BITS 20
@@ -511,6 +512,17 @@ int ds_echo_add_finding(ds_echo *e, const uint8_t *dump, size_t dump_len, const 
     OPENSSL_cleanse(buf, sizeof buf);
     EVP_PKEY_free(k);
 done:
+    if (rc == 0 && !added && f->confidence == DS_CONF_VERIFIED && f->length >= W &&
+        f->length <= ECHO_RAW_MAX) {
+        /* Nothing to parse (BIGNUM limbs, an AES key schedule, a SymCrypt
+         * object): the verified bytes themselves are the secret whose
+         * copies must go.  No fingerprint is recorded: the other
+         * components of the same key are other findings. */
+        rc = add_component(e, dump + f->offset, (size_t)f->length, &like);
+        if (rc == 0)
+            e->keys++;
+        return rc;
+    }
     if (rc == 0 && added) {
         e->keys++;
         if (f->has_fingerprint) {
@@ -565,11 +577,14 @@ static int push(ds_findings *out, const ds_finding *f)
  */
 #define B64_REACH 65536u
 
+/* Both alphabets: a 16-character window without '+', '/', '-' or '_'
+ * matches the standard and the URL-safe needle alike, so which one
+ * reported it says nothing about the text around it. */
 static int b64_char(uint8_t c, int url)
 {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '=')
-        return 1;
-    return url ? c == '-' || c == '_' : c == '+' || c == '/';
+    (void)url;
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '=' || c == '+' || c == '/' || c == '-' || c == '_';
 }
 
 static int b64_text(const uint8_t *buf, size_t i, int url)

@@ -22,7 +22,6 @@
 #define ECHO_OV ((size_t)64 << 10)     /* > longest component text (RSA-16384 d as hex) */
 #define KEY_MAX ((size_t)1 << 20)      /* findings longer than this add no echo needles */
 #define PREFIX_MAX ((size_t)64 << 20)    /* a core up to this size is done in memory */
-#define RAW_ECHO_MAX 4096              /* a verified secret's own bytes as an echo needle */
 
 void ds_hook_opts_init(ds_hook_opts *o)
 {
@@ -499,13 +498,9 @@ int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
         }
         ds_finding at0 = *f;
         at0.offset = 0;
-        size_t before = ds_echo_keys(echo);
+        /* Components of a parsed key; for what cannot be parsed (BIGNUM
+         * limbs, a key schedule) the verified bytes themselves. */
         int erc = ds_echo_add_finding(echo, keybuf, (size_t)f->length, &at0);
-        /* Nothing to parse (BIGNUM limbs, a key schedule): the verified
-         * bytes themselves are the secret whose copies must go. */
-        if (erc == 0 && ds_echo_keys(echo) == before && f->confidence == DS_CONF_VERIFIED &&
-            f->length <= RAW_ECHO_MAX)
-            erc = ds_echo_add_raw(echo, keybuf, (size_t)f->length, &at0);
         /* A PEM key's text leaves pieces of itself too: in the vector
          * registers of the notes (memcpy), in freed stdio buffers. */
         size_t bo, bn;

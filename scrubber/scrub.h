@@ -84,9 +84,11 @@ int ds_redact_copy_file(int fd_in, uint64_t size, const ds_spans *s,
 typedef struct ds_echo ds_echo;
 ds_echo *ds_echo_new(void);
 /* Parse the key behind finding f (its bytes in dump: DER, PEM text, also
- * UTF-16LE or JSON-escaped, or a CAPI/PVK/CNG key blob) and add its private
- * components to the search.  Keys that cannot be parsed (encrypted, other formats) add
- * nothing.  0, or -1 on ENOMEM. */
+ * UTF-16LE or JSON-escaped, a CAPI/PVK/CNG key blob, an OpenSSH, PuTTY or
+ * JWK text) and add its private components to the search.  A verified
+ * finding with nothing to parse (BIGNUM limbs, an AES key schedule) adds
+ * its own bytes (up to 4 KiB).  Other keys that cannot be parsed
+ * (encrypted) add nothing.  0, or -1 on ENOMEM. */
 int ds_echo_add_finding(ds_echo *e, const uint8_t *dump, size_t dump_len, const ds_finding *f);
 /* Number of keys whose components are searched for. */
 size_t ds_echo_keys(const ds_echo *e);

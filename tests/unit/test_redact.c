@@ -239,7 +239,7 @@ static void test_echo_base64(void)
         int whole = 0;
         for (size_t i = 0; i < out.n; i++)
             if (out.v[i].offset == at[a] && out.v[i].length == tlen[a] &&
-                !strcmp(out.v[i].encoding, "base64"))
+                !strncmp(out.v[i].encoding, "base64", 6))   /* either needle may see it first */
                 whole = 1;
         char name[96];
         snprintf(name, sizeof name, "echo base64: damaged body at alignment %d scrubbed whole", a);
@@ -302,7 +302,7 @@ static void test_echo_base64(void)
     int x16 = 0, h16 = 0;
     for (size_t i = 0; i < out.n; i++) {
         if (out.v[i].offset == 100000 + 6 && out.v[i].length == 2 * w &&
-            !strcmp(out.v[i].encoding, "base64-utf16le"))
+            strstr(out.v[i].encoding, "-utf16le") && !strncmp(out.v[i].encoding, "base64", 6))
             x16 = 1;
         if (out.v[i].offset >= 150000 && out.v[i].offset + out.v[i].length <= 150000 + 4 * (size_t)dl &&
             out.v[i].length >= 64 && !strcmp(out.v[i].encoding, "HEX-utf16le"))
