@@ -20,7 +20,7 @@ TOP=$(pwd)
 OUT=$TOP/bench/RESULTS-aes.md
 WORK=$TOP/build/tmp/aes-bench
 mkdir -p "$WORK" build/bench
-PKGS="libelf libpcre2-8 zlib libcrypto libzstd liblzma"
+PKGS=$(sed -n "s/^PKGS *:= *//p" Makefile)   # the library's pkg-config modules
 
 make -s build/libdumpscrub.a build/dumpscrub build/corpus/victim_aes || exit 2
 cc -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Iscanner -Iinclude \
