@@ -63,7 +63,7 @@ ds_hs *ds_hs_build(const uint8_t *const *pats, const size_t *lens, const int *no
     }
     h->n = n;
     for (int g = 0; g < NDB; g++) {
-        /* The group's patterns, in place at the front of the arrays. */
+        /* Copy out the group's patterns (ids stay the callers' indexes). */
         const char **gp = calloc(n, sizeof *gp);
         unsigned *gf = calloc(n, sizeof *gf), *gi = calloc(n, sizeof *gi);
         size_t *gl = calloc(n, sizeof *gl), k = 0;
