@@ -48,7 +48,7 @@ void ds_findings_free(ds_findings *f)
     memset(f, 0, sizeof *f);
 }
 
-static int findings_push(ds_findings *f, const ds_finding *x)
+int ds_findings_push(ds_findings *f, const ds_finding *x)
 {
     if (f->n == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 16;
@@ -70,7 +70,7 @@ void ds_emit(ds_scan *s, const ds_finding *f)
     c.has_vaddr = 0;
     c.region = NULL;
     pthread_mutex_lock(&s->lock);
-    if (findings_push(s->out, &c) < 0)
+    if (ds_findings_push(s->out, &c) < 0)
         s->oom = 1;
     pthread_mutex_unlock(&s->lock);
 }

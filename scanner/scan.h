@@ -48,6 +48,8 @@ int ds_scan_mapped_file(const uint8_t *buf, size_t len, int fd, const ds_dump *d
                         const ds_scan_opts *o, ds_findings *out);
 
 void ds_findings_free(ds_findings *f);
+/* Append a copy of x (the array grows by doubling).  0, or -1 on ENOMEM. */
+int ds_findings_push(ds_findings *f, const ds_finding *x);
 
 /* Streaming: feed the file's bytes in order; findings are appended to
  * `out` as soon as they are final.  ds_stream_final_offset() tells how far

@@ -213,37 +213,30 @@ static int add_text_needle(ds_echo *e, const uint8_t *s, size_t n, const char *e
  * The component inside a longer base64 text (a PEM or OpenSSH body, PuTTY
  * Private-Lines, a JWK member): its characters depend on where it starts
  * within a 3-byte group.  For each start a = 0, 1, 2, encode a zero bytes
- * + the component, cut to whole groups, and drop the first 0, 2 or 3
- * characters, which mix in the bytes before it.
+ * + the component (OpenSSL's encoder), cut to whole groups, and drop the
+ * first 0, 2 or 3 characters, which mix in the bytes before it; the same
+ * characters in the URL-safe alphabet are the base64url needle.
  */
-static int add_base64(ds_echo *e, const uint8_t *be, size_t len, int url, const ds_finding *like)
+static int add_base64(ds_echo *e, const uint8_t *be, size_t len, const ds_finding *like)
 {
-    static const char std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    const char *alpha = url ? safe : std;
     size_t cap = (len + 2) / 3 * 4 + 4;
-    uint8_t *tmp = malloc(cap);
-    if (!tmp)
-        return -1;
-    int rc = 0;
+    uint8_t *in = OPENSSL_malloc(len + 2), *enc = OPENSSL_malloc(cap);
+    int rc = in && enc ? 0 : -1;
     for (size_t a = 0; a < 3 && rc == 0; a++) {
-        size_t groups = (a + len) / 3, o = 0;
-        for (size_t g = 0; g < groups; g++) {
-            uint32_t v = 0;
-            for (size_t j = 0; j < 3; j++) {
-                size_t at = 3 * g + j;   /* index into (a zeros + be) */
-                v = v << 8 | (at < a ? 0 : be[at - a]);
-            }
-            for (int j = 3; j >= 0; j--)
-                tmp[o++] = (uint8_t)alpha[v >> (6 * j) & 63];
-        }
+        memset(in, 0, a);
+        memcpy(in + a, be, len);
+        size_t n = (size_t)EVP_EncodeBlock(enc, in, (int)((a + len) / 3 * 3));
         size_t skip = a == 0 ? 0 : a + 1;
-        if (o > skip)
-            rc = add_text_needle(e, tmp + skip, o - skip, url ? "base64url" : "base64",
-                                 url ? "base64url-utf16le" : "base64-utf16le", like);
-        OPENSSL_cleanse(tmp, cap);
+        if (n <= skip)
+            continue;
+        rc = add_text_needle(e, enc + skip, n - skip, "base64", "base64-utf16le", like);
+        for (size_t i = skip; i < n; i++)
+            enc[i] = enc[i] == '+' ? '-' : enc[i] == '/' ? '_' : enc[i];
+        if (rc == 0)
+            rc = add_text_needle(e, enc + skip, n - skip, "base64url", "base64url-utf16le", like);
     }
-    free(tmp);
+    OPENSSL_clear_free(in, len + 2);
+    OPENSSL_clear_free(enc, cap);
     return rc;
 }
 
@@ -275,9 +268,7 @@ static int add_component(ds_echo *e, const uint8_t *be, size_t len, const ds_fin
     OPENSSL_cleanse(tmp, 2 * len);
     free(tmp);
     if (!rc)
-        rc = add_base64(e, be, len, 0, like);
-    if (!rc)
-        rc = add_base64(e, be, len, 1, like);
+        rc = add_base64(e, be, len, like);
     return rc;
 }
 
@@ -553,20 +544,6 @@ static int inside(const ds_spans *s, uint64_t a, uint64_t b)
     return lo > 0 && s->v[lo - 1].off + s->v[lo - 1].len >= b;
 }
 
-static int push(ds_findings *out, const ds_finding *f)
-{
-    if (out->n == out->cap) {
-        size_t cap = out->cap ? out->cap * 2 : 16;
-        ds_finding *v = realloc(out->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        out->v = v;
-        out->cap = cap;
-    }
-    out->v[out->n++] = *f;
-    return 0;
-}
-
 /*
  * A base64 copy is part of a longer text: an armored key whose header a
  * freed stdio buffer lost, its lines broken every 64 or 70 characters.
@@ -580,45 +557,36 @@ static int push(ds_findings *out, const ds_finding *f)
 /* Both alphabets: a 16-character window without '+', '/', '-' or '_'
  * matches the standard and the URL-safe needle alike, so which one
  * reported it says nothing about the text around it. */
-static int b64_char(uint8_t c, int url)
+static int b64_char(uint8_t c)
 {
-    (void)url;
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
            c == '=' || c == '+' || c == '/' || c == '-' || c == '_';
 }
 
-static int b64_text(const uint8_t *buf, size_t i, int url)
+static int line_break(uint8_t c)
 {
-    return b64_char(buf[i], url) || buf[i] == '\n' || buf[i] == '\r';
+    return c == '\n' || c == '\r';
 }
 
-/* The same in UTF-16LE: characters at even distance from the match, each
- * followed by a zero byte. */
-static void widen_base64_utf16(const uint8_t *buf, size_t len, int url, size_t *a, size_t *b)
+/* A base64 character or a line break in the code unit at buf[i]: one byte,
+ * or two in UTF-16LE (the high byte zero). */
+static int b64_unit(const uint8_t *buf, size_t i, unsigned unit)
 {
-    size_t lo = *a > B64_REACH ? *a - B64_REACH : 0, hi = len - *b > B64_REACH ? *b + B64_REACH : len;
-    while (*a >= lo + 2 && buf[*a - 1] == 0 && b64_text(buf, *a - 2, url))
-        *a -= 2;
-    while (*b + 2 <= hi && buf[*b + 1] == 0 && b64_text(buf, *b, url))
-        *b += 2;
-    while (*a + 2 <= *b && (buf[*a] == '\n' || buf[*a] == '\r'))
-        *a += 2;
-    while (*b >= *a + 2 && (buf[*b - 2] == '\n' || buf[*b - 2] == '\r'))
-        *b -= 2;
+    return (unit == 1 || buf[i + 1] == 0) && (b64_char(buf[i]) || line_break(buf[i]));
 }
 
-static void widen_base64(const uint8_t *buf, size_t len, int url, size_t *a, size_t *b)
+static void widen_base64(const uint8_t *buf, size_t len, unsigned unit, size_t *a, size_t *b)
 {
     size_t lo = *a > B64_REACH ? *a - B64_REACH : 0, hi = len - *b > B64_REACH ? *b + B64_REACH : len;
-    while (*a > lo && (b64_char(buf[*a - 1], url) || buf[*a - 1] == '\n' || buf[*a - 1] == '\r'))
-        (*a)--;
-    while (*b < hi && (b64_char(buf[*b], url) || buf[*b] == '\n' || buf[*b] == '\r'))
-        (*b)++;
+    while (*a >= lo + unit && b64_unit(buf, *a - unit, unit))
+        *a -= unit;
+    while (*b + unit <= hi && b64_unit(buf, *b, unit))
+        *b += unit;
     /* Line breaks at the edges belong to the text around it. */
-    while (*a < *b && (buf[*a] == '\n' || buf[*a] == '\r'))
-        (*a)++;
-    while (*b > *a && (buf[*b - 1] == '\n' || buf[*b - 1] == '\r'))
-        (*b)--;
+    while (*a + unit <= *b && line_break(buf[*a]))
+        *a += unit;
+    while (*b >= *a + unit && line_break(buf[*b - unit]))
+        *b -= unit;
 }
 
 int ds_echo_scan(const ds_echo *e, const uint8_t *buf, size_t len, const ds_dump *d,
@@ -640,10 +608,8 @@ int ds_echo_scan(const ds_echo *e, const uint8_t *buf, size_t len, const ds_dump
                 a--, pa--;
             while (b < len && pb < nd->len && buf[b] == nd->bytes[pb])
                 b++, pb++;
-            if (is_b64(nd->encoding) && is_utf16(nd->encoding))
-                widen_base64_utf16(buf, len, nd->encoding[6] == 'u', &a, &b);
-            else if (is_b64(nd->encoding))
-                widen_base64(buf, len, nd->encoding[6] == 'u', &a, &b);
+            if (is_b64(nd->encoding))
+                widen_base64(buf, len, is_utf16(nd->encoding) ? 2 : 1, &a, &b);
             if (!inside(skip, a, b)) {
                 ds_finding f = nd->like;
                 f.offset = a;
@@ -657,7 +623,7 @@ int ds_echo_scan(const ds_echo *e, const uint8_t *buf, size_t len, const ds_dump
                         f.vaddr = r->vaddr + (a - r->file_off);
                     }
                 }
-                if (push(out, &f) < 0)
+                if (ds_findings_push(out, &f) < 0)
                     return -1;
             }
             /* Go on at the first grid offset at or past the run's end (the

@@ -293,20 +293,6 @@ static int spans_touch(const ds_spans *s, uint64_t a, uint64_t b)
     return lo < s->n && s->v[lo].off < b;
 }
 
-static int push_finding(ds_findings *f, const ds_finding *x)
-{
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 16;
-        ds_finding *v = realloc(f->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        f->v = v;
-        f->cap = cap;
-    }
-    f->v[f->n++] = *x;
-    return 0;
-}
-
 static void fill_span(uint8_t *p, size_t n, const ds_fill *fill)
 {
     for (size_t i = 0; i < n; i++)
@@ -579,7 +565,7 @@ int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
                     }
                 }
                 r->redacted += e->length;
-                if (push_finding(&r->echoes, e) < 0) {
+                if (ds_findings_push(&r->echoes, e) < 0) {
                     fail(r, "scan", "out of memory");
                     goto out;
                 }
