@@ -149,14 +149,7 @@ static inline uint64_t ld64(const uint8_t *p) { return ld32(p) | (uint64_t)ld32(
 
 static const uint8_t *sc_bytes(const sc_view *v, uint64_t off, size_t n)
 {
-    if (v->whole) {
-        if (off > v->whole_len || n > v->whole_len - off)
-            return NULL;
-        return v->whole + off;
-    }
-    if (off < v->base || off - v->base > v->len || n > v->len - (off - v->base))
-        return NULL;
-    return v->buf + (off - v->base);
+    return ds_file_bytes(v->whole, v->whole_len, v->buf, v->base, v->len, off, n);
 }
 
 /* n bytes at virtual address va, all of them in one mapped region. */

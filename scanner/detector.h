@@ -42,6 +42,20 @@ const ds_dump *ds_scan_dump(const ds_scan *s);
 /* The whole file when it is mapped in memory (NULL when streaming).  Lets a
  * detector follow pointers through the region map to other offsets. */
 const uint8_t *ds_scan_whole(const ds_scan *s, size_t *len);
+/* Bytes [off, off+n) of the file (absolute offset): from the whole file
+ * when it is mapped, else from the chunk buf (file offset base, len
+ * bytes); NULL when they are not all there.  For detectors that follow
+ * pointers through the region map. */
+static inline const uint8_t *ds_file_bytes(const uint8_t *whole, size_t whole_len,
+                                           const uint8_t *buf, uint64_t base, size_t len,
+                                           uint64_t off, size_t n)
+{
+    if (whole)
+        return off > whole_len || n > whole_len - off ? NULL : whole + off;
+    if (off < base || off - base > len || n > len - (off - base))
+        return NULL;
+    return buf + (off - base);
+}
 /* The --known-keys moduli (known_keys.h), NULL when none were given. */
 const struct ds_known_keys *ds_scan_known(const ds_scan *s);
 /* The pattern rules (rules.h) of the scan, NULL when none were given. */

@@ -46,14 +46,7 @@ static inline uint64_t rdw(const uint8_t *p, int ws, int be)
 
 const uint8_t *rm_bytes(const rm_view *v, uint64_t off, size_t n)
 {
-    if (v->whole) {
-        if (off > v->whole_len || n > v->whole_len - off)
-            return NULL;
-        return v->whole + off;
-    }
-    if (off < v->base || off - v->base > v->len || n > v->len - (off - v->base))
-        return NULL;
-    return v->buf + (off - v->base);
+    return ds_file_bytes(v->whole, v->whole_len, v->buf, v->base, v->len, off, n);
 }
 
 size_t rm_cand_le(const rm_view *v, const rm_cand *c, uint8_t *tmp)

@@ -529,21 +529,6 @@ done:
 
 /* ---- search ------------------------------------------------------------------ */
 
-static int inside(const ds_spans *s, uint64_t a, uint64_t b)
-{
-    if (!s || !s->n)
-        return 0;
-    size_t lo = 0, hi = s->n;
-    while (lo < hi) {   /* last span starting at or before a */
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->v[mid].off <= a)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo > 0 && s->v[lo - 1].off + s->v[lo - 1].len >= b;
-}
-
 /*
  * A base64 copy is part of a longer text: an armored key whose header a
  * freed stdio buffer lost, its lines broken every 64 or 70 characters.
@@ -610,7 +595,7 @@ int ds_echo_scan(const ds_echo *e, const uint8_t *buf, size_t len, const ds_dump
                 b++, pb++;
             if (is_b64(nd->encoding))
                 widen_base64(buf, len, is_utf16(nd->encoding) ? 2 : 1, &a, &b);
-            if (!inside(skip, a, b)) {
+            if (!ds_spans_contain(skip, a, b)) {
                 ds_finding f = nd->like;
                 f.offset = a;
                 f.length = b - a;

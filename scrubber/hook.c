@@ -265,20 +265,6 @@ static int spool_bytes(ds_spool *sp, const uint8_t *mem, size_t mlen, uint64_t o
     return 0;
 }
 
-/* Is [a, b) inside one span of s? */
-static int in_spans(const ds_spans *s, uint64_t a, uint64_t b)
-{
-    size_t lo = 0, hi = s->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->v[mid].off <= a)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo > 0 && s->v[lo - 1].off + s->v[lo - 1].len >= b;
-}
-
 /* Does any span of s intersect [a, b)? */
 static int spans_touch(const ds_spans *s, uint64_t a, uint64_t b)
 {
@@ -554,7 +540,7 @@ int ds_hook_run(const ds_hook_opts *o, ds_hook_result *r)
                 fill_span(win + e->offset, (size_t)e->length, &o->fill);
                 echo_here = 1;
                 e->offset += base;
-                if (in_spans(&spans, e->offset, e->offset + e->length))
+                if (ds_spans_contain(&spans, e->offset, e->offset + e->length))
                     continue;        /* a component inside its own key's finding */
                 const ds_region *reg = ds_dump_region_at(&r->dump, e->offset);
                 if (reg) {

@@ -104,6 +104,21 @@ void ds_spans_free(ds_spans *s)
     memset(s, 0, sizeof *s);
 }
 
+int ds_spans_contain(const ds_spans *s, uint64_t a, uint64_t b)
+{
+    if (!s || !s->n)
+        return 0;
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {   /* past the last span starting at or before a */
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->v[mid].off <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 && s->v[lo - 1].off + s->v[lo - 1].len >= b;
+}
+
 uint64_t ds_spans_bytes(const ds_spans *s)
 {
     uint64_t t = 0;

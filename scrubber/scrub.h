@@ -62,6 +62,8 @@ void ds_fill_hex(const ds_fill *f, char *out);
 int ds_spans_build(ds_spans *s, const ds_findings *f, ds_confidence min, uint64_t size);
 void ds_spans_free(ds_spans *s);
 uint64_t ds_spans_bytes(const ds_spans *s);
+/* Is [a, b) inside one span of s (NULL or empty: no)? */
+int ds_spans_contain(const ds_spans *s, uint64_t a, uint64_t b);
 
 /* Overwrite the bytes of buf (dump bytes [base, base + len)) that fall in a
  * span.  The pattern restarts at each span's first byte.  Calls must come
