@@ -13,7 +13,7 @@
 #   dumpscrub hook --compress zstd -- PID < CORE     (the default)
 # and the hook's own phase times from its report (pass 1 = stream -> scan +
 # encrypted spool; pass 2 = spool -> echo search, redaction, verification
-# scan, output).  Appends a section to bench/RESULTS.md.
+# scan, output).  Replaces its section of bench/RESULTS.md (bench/put_section.py).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 . tests/core_pattern.sh
@@ -68,7 +68,6 @@ gbs() { awk -v s="$size" -v t="$1" 'BEGIN { printf "%.2f", (t > 0 ? s / t / 1e9 
 read -r p1s p2s outcome echoes <<< "$p1"
 
 {
-    echo
     echo "## Crash hook: a 1 GiB core, \`dumpscrub hook\` vs \`cat > file\` (bench/hook_bench.sh)"
     echo
     echo "Run on $(date -u +%F), $(nproc) cores, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)."
@@ -87,4 +86,4 @@ read -r p1s p2s outcome echoes <<< "$p1"
     echo "AES-256-GCM spool) ${p1s} s, pass 2 (spool -> echo search, redaction, verification"
     echo "scan, output) ${p2s} s; outcome $outcome, $echoes echo span(s) of the key found."
     echo "zstd output: $zsize bytes."
-} | tee -a bench/RESULTS.md
+} | tee /dev/stderr | python3 bench/put_section.py bench/RESULTS.md bench/hook_bench.sh

@@ -41,7 +41,6 @@ read -r sn_w sn_c < <(median3 build/dumpscrub scan -q --jobs 1 --no-default-rule
 rss=$( { /usr/bin/time -f "%M" build/dumpscrub scan -q "$DUMP" > /dev/null; } 2>&1 | tail -1)
 
 {
-    echo "<!-- bench/run.sh: generated from here -->"
     echo "Made by \`make bench\` (bench/run.sh) on $(date -u +%Y-%m-%d)."
     echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores,"
     echo "$(free -g | awk '/^Mem:/ {print $2}') GiB, $(uname -sr); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)."
@@ -63,27 +62,9 @@ rss=$( { /usr/bin/time -f "%M" build/dumpscrub scan -q "$DUMP" > /dev/null; } 2>
     echo
     echo "Per-detector figures: [RESULTS-aes.md](RESULTS-aes.md) (AES schedules vs aeskeyfind),"
     echo "[RESULTS-rules.md](RESULTS-rules.md) (0, 30 and 300 rules)."
-    echo "<!-- bench/run.sh: generated to here -->"
-} > "$OUT.part"
-# Replace the generated block of RESULTS.md, keep the sections written by
-# hand and by the other benches around it.
-python3 - "$OUT" "$OUT.part" <<'PY'
-import sys
-out, part = sys.argv[1], open(sys.argv[2]).read()
-try:
-    s = open(out).read()
-except FileNotFoundError:
-    s = "# dumpscrub benchmarks\n\n"
-a, b = s.find("<!-- bench/run.sh: generated from here -->"), s.find("<!-- bench/run.sh: generated to here -->")
-if a >= 0 and b > a:
-    s = s[:a] + part.rstrip("\n") + s[b + len("<!-- bench/run.sh: generated to here -->"):]
-else:
-    s = s.rstrip("\n") + "\n\n" + part
-open(out, "w").write(s)
-PY
-rm -f "$OUT.part"
+} | python3 bench/put_section.py "$OUT" bench/run.sh
 cat "$OUT"
 [ "${BENCH_ALL:-1}" = 1 ] && { bash bench/aes_bench.sh > /dev/null; bash bench/rules_bench.sh > /dev/null; }
-# The archive sweep (bench/sweep_bench.sh) appends its section to RESULTS.md.
+# The archive sweep (bench/sweep_bench.sh) replaces its section of RESULTS.md.
 [ "${BENCH_ALL:-1}" = 1 ] && bash bench/sweep_bench.sh > /dev/null
 exit 0

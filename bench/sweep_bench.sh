@@ -193,12 +193,6 @@ hits() {
 }
 
 {
-    # RESULTS.md without an earlier sweep section (run.sh rewrites the rest).
-    python3 -c 'import sys
-t = open(sys.argv[1]).read() if __import__("os").path.exists(sys.argv[1]) else ""
-i = t.find("## Sweep over an archive")
-print((t if i < 0 else t[:i]).rstrip())' "$OUT"
-    echo
     echo "## Sweep over an archive of dumps (bench/sweep_bench.sh)"
     echo
     read -r when load < "$W/meta"
@@ -262,5 +256,5 @@ print((t if i < 0 else t[:i]).rstrip())' "$OUT"
     echo "and yara read the bytes as they lie on disk: compressed dumps and archive members are"
     echo "invisible to them; yara's rules match headers and magic numbers, not keys, and"
     echo "cannot tell a real key from a damaged or fake one."
-} > "$OUT.new" && mv "$OUT.new" "$OUT"
+} | python3 "$TOP/bench/put_section.py" "$OUT" bench/sweep_bench.sh
 sed -n '/^## Sweep over an archive/,$p' "$OUT"
